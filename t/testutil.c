@@ -1,0 +1,150 @@
+/*
+ * testutil.c: see testutil.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "testutil.h"
+
+const char *
+tu_shared(const char *rel)
+{
+	static char	 path[4096];
+	struct stat	 st;
+	const char	*base = getenv("BSC_SHARED");
+
+	if (base == NULL)
+		base = "../shared";
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	if (stat(path, &st) == -1)
+		return NULL;
+	return path;
+}
+
+char *
+tu_read_file(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1 ||
+	    (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	if (len != NULL)
+		*len = (size_t)n;
+	return buf;
+}
+
+void
+tu_skip(const char *test, const char *why)
+{
+	const char	*file = getenv("BSC_SKIP_FILE");
+	FILE		*f;
+
+	fprintf(stderr, "SKIP %s: %s\n", test, why);
+	if (file == NULL || (f = fopen(file, "a")) == NULL)
+		return;
+	fprintf(f, "%s: %s\n", test, why);
+	fclose(f);
+}
+
+char *
+tu_db_create(const char *prefix)
+{
+	const char	*admin = getenv("BSC_TEST_PGURL");
+	static unsigned	 seq;
+	char		 name[64], sql[128], *conninfo;
+	PGconn		*c;
+	PGresult	*r;
+	int		 ok;
+	size_t		 n;
+
+	if (admin == NULL || *admin == '\0')
+		return NULL;
+	snprintf(name, sizeof(name), "t_%s_%d_%u_%ld", prefix, (int)getpid(),
+	    seq++, (long)time(NULL) % 100000);
+	c = PQconnectdb(admin);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "tu_db_create: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "tu_db_create: %s", PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	if (!ok)
+		return NULL;
+	/* conninfo strings: a later dbname keyword overrides an earlier one. */
+	n = strlen(admin) + strlen(name) + 16;
+	if ((conninfo = malloc(n)) == NULL)
+		return NULL;
+	snprintf(conninfo, n, "%s dbname=%s", admin, name);
+	return conninfo;
+}
+
+const char *
+tu_bin(const char *name)
+{
+	static char	 path[1024];
+	const char	*b = getenv("BSC_BUILD");
+
+	snprintf(path, sizeof(path), "%s/bin/%s", b ? b : "build", name);
+	return path;
+}
+
+int
+tu_run(char *out, size_t cap, const char *fmt, ...)
+{
+	char	 cmd[8192];
+	va_list	 ap;
+	FILE	*p;
+	size_t	 n = 0, r;
+	int	 st;
+	char	 sink[512];
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	for (;;) {
+		if (out != NULL && n + 1 < cap) {
+			r = fread(out + n, 1, cap - 1 - n, p);
+			n += r;
+		} else
+			r = fread(sink, 1, sizeof(sink), p);
+		if (r == 0)
+			break;
+	}
+	if (out != NULL && cap > 0)
+		out[n] = '\0';
+	st = pclose(p);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
