@@ -84,7 +84,9 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 
-.PHONY: all check bench demo demo-stop deps install clean tests chain-deps
+.PHONY: all check bench demo demo-stop deps install clean tests
+# Test support objects are not intermediates: keep them between builds.
+.PRECIOUS: $(B)/t/%.o
 all: $(BINS)
 
 $(B)/%.o: %.c

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "bus.h"
 #include "cmd.h"
@@ -51,16 +53,116 @@ cmd_error_reply(const char *code, const char *message, size_t *outlen)
 	return print(o, outlen);
 }
 
-char *
-cmd_dispatch(const struct cmd_def *const *tables, void *ctx, const char *req,
-    size_t len, size_t *outlen)
+#define CMD_ID_MAX	64
+
+struct cmd_cache_slot {
+	char		 id[CMD_ID_MAX + 1];
+	char		*reply;
+	size_t		 len;
+	long long	 at_ms;
+};
+
+struct cmd_cache {
+	struct cmd_cache_slot	*slots;
+	size_t			 n, next;
+	int			 ttl_ms;
+};
+
+static long long
+mono_ms(void)
 {
-	cJSON			*r, *cmd, *args, *data = NULL, *o;
-	const struct cmd_def	*d = NULL;
-	struct cmd_error	 err;
-	char			*out;
-	size_t			 i;
-	int			 rc;
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct cmd_cache *
+cmd_cache_new(size_t slots, int ttl_ms)
+{
+	struct cmd_cache	*c;
+
+	if (slots == 0 || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->slots = calloc(slots, sizeof(*c->slots))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->n = slots;
+	c->ttl_ms = ttl_ms;
+	return c;
+}
+
+void
+cmd_cache_free(struct cmd_cache **cp)
+{
+	size_t	i;
+
+	if (cp == NULL || *cp == NULL)
+		return;
+	for (i = 0; i < (*cp)->n; i++)
+		free((*cp)->slots[i].reply);
+	free((*cp)->slots);
+	free(*cp);
+	*cp = NULL;
+}
+
+static const struct cmd_cache_slot *
+cache_find(struct cmd_cache *c, const char *id)
+{
+	long long	now = mono_ms();
+	size_t		i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->slots[i].reply != NULL &&
+		    now - c->slots[i].at_ms <= c->ttl_ms &&
+		    strcmp(c->slots[i].id, id) == 0)
+			return &c->slots[i];
+	return NULL;
+}
+
+static void
+cache_put(struct cmd_cache *c, const char *id, const char *reply, size_t len)
+{
+	struct cmd_cache_slot	*s = &c->slots[c->next];
+	char			*copy;
+
+	if ((copy = malloc(len + 1)) == NULL)
+		return;
+	memcpy(copy, reply, len + 1);
+	free(s->reply);
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->reply = copy;
+	s->len = len;
+	s->at_ms = mono_ms();
+	c->next = (c->next + 1) % c->n;
+}
+
+static int
+valid_id(const char *id)
+{
+	size_t	n = strlen(id);
+
+	if (n == 0 || n > CMD_ID_MAX)
+		return 0;
+	for (; *id; id++)
+		if (*id < 0x21 || *id > 0x7e)
+			return 0;
+	return 1;
+}
+
+static char *
+run_command(const struct cmd_def *const *tables, void *ctx, cJSON *r,
+    size_t *outlen);
+
+char *
+cmd_dispatch(const struct cmd_def *const *tables, void *ctx,
+    struct cmd_cache *cache, const char *req, size_t len, size_t *outlen)
+{
+	const struct cmd_cache_slot	*hit;
+	cJSON				*r, *id;
+	char				 idbuf[CMD_ID_MAX + 1] = "";
+	char				*out;
 
 	r = cJSON_ParseWithLength(req, len);
 	if (r == NULL || !cJSON_IsObject(r)) {
@@ -68,6 +170,41 @@ cmd_dispatch(const struct cmd_def *const *tables, void *ctx, const char *req,
 		return cmd_error_reply("bad_request",
 		    "request is not a JSON object", outlen);
 	}
+	id = cJSON_GetObjectItemCaseSensitive(r, "id");
+	if (id != NULL) {
+		if (!cJSON_IsString(id) || !valid_id(id->valuestring)) {
+			cJSON_Delete(r);
+			return cmd_error_reply("bad_request", "\"id\" must be "
+			    "a string of 1..64 printable characters", outlen);
+		}
+		snprintf(idbuf, sizeof(idbuf), "%s", id->valuestring);
+		if (cache != NULL && (hit = cache_find(cache, idbuf)) != NULL) {
+			cJSON_Delete(r);
+			if ((out = malloc(hit->len + 1)) == NULL)
+				return NULL;
+			memcpy(out, hit->reply, hit->len + 1);
+			*outlen = hit->len;
+			return out;
+		}
+	}
+	out = run_command(tables, ctx, r, outlen);
+	if (out != NULL && cache != NULL && idbuf[0] != '\0')
+		cache_put(cache, idbuf, out, *outlen);
+	return out;
+}
+
+/* Run the command of parsed request r (consumed). */
+static char *
+run_command(const struct cmd_def *const *tables, void *ctx, cJSON *r,
+    size_t *outlen)
+{
+	cJSON			*cmd, *args, *data = NULL, *o;
+	const struct cmd_def	*d = NULL;
+	struct cmd_error	 err;
+	char			*out;
+	size_t			 i;
+	int			 rc;
+
 	cmd = cJSON_GetObjectItemCaseSensitive(r, "cmd");
 	if (!cJSON_IsString(cmd) || cmd->valuestring[0] == '\0') {
 		cJSON_Delete(r);
@@ -122,10 +259,11 @@ int
 cmd_call(struct bus_client *c, const char *cmd, const cJSON *args,
     int timeout_ms, int retries, cJSON **data, struct cmd_error *err)
 {
-	cJSON	*req, *rep, *ok, *e, *code, *msg;
-	char	*s, *reply = NULL;
-	size_t	 rlen;
-	int	 rc;
+	cJSON		*req, *rep, *ok, *e, *code, *msg;
+	char		*s, *reply = NULL, id[33];
+	unsigned char	 rnd[16];
+	size_t		 rlen, i;
+	int		 rc;
 
 	if (data != NULL)
 		*data = NULL;
@@ -133,6 +271,15 @@ cmd_call(struct bus_client *c, const char *cmd, const cJSON *args,
 	if ((req = cJSON_CreateObject()) == NULL)
 		return cmd_fail(err, "internal", "out of memory");
 	cJSON_AddStringToObject(req, "cmd", cmd);
+	/* A fresh id per call: a retry of this call repeats it, and the
+	 * daemon answers the repeat from its cache (see cmd.h). */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		cJSON_Delete(req);
+		return cmd_fail(err, "internal", "getrandom failed");
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	cJSON_AddStringToObject(req, "id", id);
 	if (args != NULL)
 		cJSON_AddItemToObject(req, "args",
 		    cJSON_Duplicate(args, 1));

@@ -1,7 +1,8 @@
 /*
  * cmd.h: the JSON command protocol on the control endpoints.
  *
- * Request:  {"cmd":"strategy.pause","args":{...}}      (args optional)
+ * Request:  {"cmd":"strategy.pause","args":{...},"id":"..."}
+ *           (args optional; id optional, 1..64 printable characters)
  * Reply:    {"ok":true,"data":...}
  *       or  {"ok":false,"error":{"code":"...","message":"..."}}
  *
@@ -15,6 +16,13 @@
  *   unavailable      a dependency (database, chain) is down
  *   internal         anything else
  * Client-side only: timeout, transport, bad_reply.
+ *
+ * Exactly once: a client that times out resends the same request (same
+ * id) on a fresh socket. A daemon keeps the replies to the last requests
+ * by id (struct cmd_cache) and answers a repeated id from there instead
+ * of running the command again, so a retried `funds sweep execute` or
+ * `strategy create` cannot act twice. cmd_call always sends a fresh
+ * random id.
  */
 #ifndef BSC_CMD_H
 #define BSC_CMD_H
@@ -47,14 +55,23 @@ struct cmd_def {
 int	 cmd_fail(struct cmd_error *err, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+struct cmd_cache;
+
+/* A cache of the replies to the last `slots` requests that carried an id,
+ * each kept at most ttl_ms. NULL on allocation failure. */
+struct cmd_cache *cmd_cache_new(size_t slots, int ttl_ms);
+void	 cmd_cache_free(struct cmd_cache **);
+
 /*
  * Parse a request and run the handler named by "cmd" from the NULL-name
- * terminated tables (searched in order). Always returns a reply string
- * (caller frees) with its length in *outlen, or NULL only when out of
- * memory.
+ * terminated tables (searched in order). With a cache, a request whose
+ * id was seen recently gets the earlier reply and runs nothing. Always
+ * returns a reply string (caller frees) with its length in *outlen, or
+ * NULL only when out of memory.
  */
 char	*cmd_dispatch(const struct cmd_def *const *tables, void *ctx,
-	    const char *req, size_t len, size_t *outlen);
+	    struct cmd_cache *cache, const char *req, size_t len,
+	    size_t *outlen);
 
 /* A JSON error reply for code/message (caller frees), NULL on ENOMEM. */
 char	*cmd_error_reply(const char *code, const char *message, size_t *outlen);

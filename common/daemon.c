@@ -202,6 +202,9 @@ daemon_init(struct daemon *d, const char *name, int argc, char **argv)
 		fatalx("cannot bind control endpoint=%s", dc->ctl);
 	if ((d->pub = bus_pub_new(d->zctx, dc->pub)) == NULL)
 		fatalx("cannot bind event endpoint=%s", dc->pub);
+	/* Replies kept for 5 minutes: longer than any client retries. */
+	if ((d->replies = cmd_cache_new(256, 300000)) == NULL)
+		fatal("cmd_cache_new");
 	d->start_ms = daemon_now_ms();
 	d->start_wall = (long long)time(NULL);
 }
@@ -359,7 +362,8 @@ handle_requests(struct daemon *d)
 			log_warnx("bad request on control endpoint: %s", r.why);
 			rep = cmd_error_reply("bad_request", r.why, &n);
 		} else {
-			rep = cmd_dispatch(tables, d, r.body, r.len, &n);
+			rep = cmd_dispatch(tables, d, d->replies, r.body,
+			    r.len, &n);
 			if (rep != NULL && strncmp(rep, "{\"ok\":false", 11) == 0)
 				d->bad_requests++;
 		}
@@ -435,6 +439,7 @@ void
 daemon_fini(struct daemon *d)
 {
 	bus_server_free(&d->ctl);
+	cmd_cache_free(&d->replies);
 	bus_pub_free(&d->pub);
 	bus_ctx_free(&d->zctx);
 	db_free(&d->db);

@@ -62,6 +62,7 @@ struct daemon {
 	int			 healthy;	/* daemon's own verdict, 1 = ok */
 	char			 unhealthy_reason[256];
 	const struct cmd_def	*cmds;		/* daemon-specific commands */
+	struct cmd_cache	*replies;	/* by request id, see cmd.h */
 	void			*user;		/* the daemon's own ctx */
 	/* Adds daemon-specific fields to the status object. */
 	void			(*status_hook)(struct daemon *, cJSON *);

@@ -218,6 +218,14 @@ js_address(const cJSON *root, uint8_t addr[20], struct keystore_error *err)
 		    "\"address\" is not 40 hex digits");
 		return -1;
 	}
+	/* As geth: no key has the zero address, so the file is broken. */
+	for (n = 0; n < 20 && addr[n] == 0; n++)
+		;
+	if (n == 20) {
+		ks_err(err, KEYSTORE_E_MALFORMED,
+		    "\"address\" is the zero address");
+		return -1;
+	}
 	return 0;
 }
 
@@ -810,14 +818,30 @@ keystore_write(const char *dir, const uint8_t key[32], const char *password,
 		ks_err(err, KEYSTORE_E_IO, "%s: %s", tmp, strerror(e));
 		return -1;
 	}
-	/* link(2) fails rather than replace an existing key file. */
-	if (link(tmp, final) == -1) {
-		e = errno;
+	/*
+	 * link(2) fails rather than replace an existing key file. Where the
+	 * file system has no hard links, fall back to rename(2) after
+	 * checking the (nanosecond-stamped, so unique) name is free.
+	 */
+	if (link(tmp, final) == 0)
 		unlink(tmp);
-		ks_err(err, KEYSTORE_E_IO, "%s: %s", final, strerror(e));
-		return -1;
+	else {
+		e = errno;
+		if (e == EPERM || e == EOPNOTSUPP || e == ENOSYS) {
+			if (access(final, F_OK) == 0)
+				e = EEXIST;
+			else if (rename(tmp, final) == 0)
+				e = 0;
+			else
+				e = errno;
+		}
+		if (e != 0) {
+			unlink(tmp);
+			ks_err(err, KEYSTORE_E_IO, "%s: %s", final,
+			    strerror(e));
+			return -1;
+		}
 	}
-	unlink(tmp);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		(void)fsync(dfd);
 		close(dfd);

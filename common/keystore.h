@@ -9,8 +9,9 @@
  *
  * Files are read only when not accessible by group or others (mode 0600
  * or stricter) and written 0600, atomically (a temporary file in the same
- * directory, then link(2) so an existing file is never replaced), named
- * like geth's: UTC--2024-05-01T12-00-00.000000000Z--<40 hex digits>.
+ * directory, then link(2) so an existing file is never replaced; rename(2)
+ * where the file system has no hard links), named like geth's:
+ * UTC--2024-05-01T12-00-00.000000000Z--<40 hex digits>.
  *
  * Errors are reported as -1 plus a struct keystore_error whose code tells
  * the causes apart and whose message is meant for an operator. Messages

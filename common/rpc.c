@@ -150,16 +150,22 @@ err_prefix(struct rpc_error *e, const char *prefix)
 	memcpy(e->message, tmp, sizeof(tmp));
 }
 
-/* Printable, quoted-safe excerpt of untrusted text for messages. */
+/*
+ * Printable excerpt of untrusted text for messages, without quotes or
+ * backslashes (messages end up inside err="..." log fields).
+ */
 static void
 excerpt(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t	i, o = 0;
 
 	for (i = 0; i < n && o + 4 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		out[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ?
-		    (char)c : '?';
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\'' ||
+		    c == '\\')
+			c = '?';
+		out[o++] = (char)c;
 	}
 	if (i < n && o + 4 <= cap) {
 		out[o++] = '.';
@@ -639,7 +645,7 @@ parse_body(const char *buf, size_t len, struct rpc_error *e)
 		excerpt(buf, len < 40 ? len : 40, ex, sizeof(ex));
 		seterr(e, RPC_ERR_JSON, -1,
 		    "response is not valid JSON (error at byte %zu of %zu;"
-		    " starts \"%s\")", end != NULL && end >= buf ?
+		    " starts '%s')", end != NULL && end >= buf ?
 		    (size_t)(end - buf) : 0, len, ex);
 		return NULL;
 	}
@@ -831,6 +837,18 @@ handle_reply(struct rpc_ep *ep, long status, rpc_parse_fn fn, void *ctx,
 	return OUT_RETRY;
 }
 
+/* Do not keep a large reply buffer between calls. */
+static void
+buf_trim(struct rpc_ep *ep)
+{
+	if (ep->buf.cap > BUF_KEEP_MAX) {
+		free(ep->buf.p);
+		ep->buf.p = NULL;
+		ep->buf.cap = 0;
+	}
+	ep->buf.len = 0;
+}
+
 /*
  * Send body to the endpoints (the send endpoint alone when to_send) in
  * rounds until fn accepts a reply or gives a final error. Returns 0 (fn
@@ -877,6 +895,7 @@ rpc_roundtrip(struct rpc *r, int to_send, const char *body, size_t blen,
 			attempts++;
 			if (ep_perform(r, ep, body, blen, tmo, &status,
 			    &last) == -1) {
+				buf_trim(ep);
 				if (last.kind == RPC_ERR_TOOBIG ||
 				    last.kind == RPC_ERR_USAGE) {
 					*e = last;
@@ -888,15 +907,12 @@ rpc_roundtrip(struct rpc *r, int to_send, const char *body, size_t blen,
 			out = handle_reply(ep, status, fn, ctx, &no_rounds,
 			    &last);
 			if (out == OUT_RETRY) {
+				buf_trim(ep);
 				ep_failed(r, ep, &last);
 				continue;
 			}
 			ep_succeeded(ep, now_ms() - t1);
-			if (ep->buf.cap > BUF_KEEP_MAX) {
-				free(ep->buf.p);
-				ep->buf.p = NULL;
-				ep->buf.cap = ep->buf.len = 0;
-			}
+			buf_trim(ep);
 			if (out == OUT_FINAL) {
 				*e = last;
 				return -1;
@@ -1210,7 +1226,7 @@ badval(const cJSON *v, const char *what, const char *want,
 	if (cJSON_IsString(v)) {
 		excerpt(v->valuestring, strlen(v->valuestring), ex,
 		    sizeof(ex));
-		seterr(e, RPC_ERR_VALIDATION, -1, "%s: want %s, got \"%s\"",
+		seterr(e, RPC_ERR_VALIDATION, -1, "%s: want %s, got '%s'",
 		    what, want, ex);
 	} else
 		seterr(e, RPC_ERR_VALIDATION, -1, "%s: want %s, got %s",
@@ -1454,7 +1470,8 @@ get_quantity_u64(struct rpc *r, const char *method, cJSON *params, int ok,
 	cJSON	*res;
 	int	 rc;
 
-	if ((res = call_owned(r, method, params, ok, e)) == NULL)
+	if ((res = call_owned(r, method, params, ok && out != NULL, e)) ==
+	    NULL)
 		return -1;
 	rc = rpc_parse_u64(res, "result", out, e);
 	cJSON_Delete(res);
@@ -1468,7 +1485,8 @@ get_quantity_u256(struct rpc *r, const char *method, cJSON *params, int ok,
 	cJSON	*res;
 	int	 rc;
 
-	if ((res = call_owned(r, method, params, ok, e)) == NULL)
+	if ((res = call_owned(r, method, params, ok && out != NULL, e)) ==
+	    NULL)
 		return -1;
 	rc = rpc_parse_u256(res, "result", out, e);
 	cJSON_Delete(res);
@@ -1613,7 +1631,8 @@ rpc_eth_call(struct rpc *r, const struct rpc_callmsg *msg, const char *block,
 		else
 			cJSON_Delete(o);
 	}
-	if ((res = call_owned(r, "eth_call", p, ok, err)) == NULL)
+	if ((res = call_owned(r, "eth_call", p,
+	    ok && out != NULL && outlen != NULL, err)) == NULL)
 		return -1;
 	rc = rpc_parse_data(res, "result", out, outlen, err);
 	cJSON_Delete(res);
@@ -1632,8 +1651,8 @@ rpc_send_raw_transaction(struct rpc *r, const uint8_t *raw, size_t rawlen,
 	    (hex = hex_encode_alloc(raw, rawlen, 1)) != NULL)
 		ok = add_str(p, hex) == 0;
 	free(hex);
-	if ((res = call_owned(r, "eth_sendRawTransaction", p, ok, err)) ==
-	    NULL)
+	if ((res = call_owned(r, "eth_sendRawTransaction", p,
+	    ok && hash != NULL, err)) == NULL)
 		return -1;
 	rc = rpc_parse_hash(res, "result", hash, err);
 	cJSON_Delete(res);

@@ -13,8 +13,11 @@
  * endpoint failed in a round, the client sleeps (exponential backoff from
  * backoff_ms, capped at backoff_max_ms, with jitter) and starts another
  * round, up to `retries` extra rounds, and never past the call budget.
- * A JSON-RPC error object, another HTTP 4xx, an oversized response and a
- * bad argument are not retried. Retrying eth_sendRawTransaction is safe:
+ * Another HTTP 4xx (a wrong path or API key: the endpoint's problem, but
+ * not a passing one) fails over to the other endpoints in the same round
+ * but starts no new round. A JSON-RPC error object (the node's answer, any
+ * HTTP status but 5xx and 429), an oversized response and a bad argument
+ * are not retried at all. Retrying eth_sendRawTransaction is safe:
  * the same signed bytes have the same hash ("already known" at worst),
  * but note that after a timeout the transaction may have been delivered.
  *

@@ -51,13 +51,15 @@ char	*u256_to_hex(const u256 *, char out[U256_HEX_MAX]);
  * Decimal amount text ("1.5", "0.000001", "10") to base units with the
  * given number of decimals (0..77): "1.5" with 18 decimals is
  * 1500000000000000000. Returns -1 on bad text, more fractional digits than
- * decimals allows, or overflow.
+ * decimals allows, or overflow. Fractional zeros beyond decimals are
+ * accepted ("1.50" with 1 decimal), as are ".5" and "5." (not "." or "");
+ * no sign, exponent, spaces or separators.
  */
 int	u256_parse_units(u256 *, const char *text, unsigned decimals);
 /*
  * Base units to decimal text with trailing fractional zeros removed
  * ("1.5", "10", "0.000001"). out must hold U256_DEC_MAX + 2 bytes.
- * Returns out.
+ * Returns out (an empty string when decimals is above 77).
  */
 char	*u256_format_units(const u256 *, unsigned decimals, char *out);
 

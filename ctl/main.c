@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "db.h"
+#include "log.h"
 
 static const struct {
 	const char	*name;
@@ -51,6 +52,8 @@ main(int argc, char **argv)
 	const char	*user;
 
 	memset(&c, 0, sizeof(c));
+	/* bsc-ctl prints its own results; library logging is for trouble. */
+	log_init("bsc-ctl", LOG_LVL_WARN, 0);
 	user = getenv("SUDO_USER");
 	if (user == NULL)
 		user = getenv("USER");

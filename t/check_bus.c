@@ -38,6 +38,15 @@ cmd_echo(void *ctx, const cJSON *args, cJSON **data, struct cmd_error *err)
 	return 0;
 }
 
+static int	incr_count;
+
+static int
+cmd_incr(void *ctx, const cJSON *args, cJSON **data, struct cmd_error *err)
+{
+	*data = cJSON_CreateNumber(++incr_count);
+	return 0;
+}
+
 static int
 cmd_boom(void *ctx, const cJSON *args, cJSON **data, struct cmd_error *err)
 {
@@ -47,12 +56,14 @@ cmd_boom(void *ctx, const cJSON *args, cJSON **data, struct cmd_error *err)
 static const struct cmd_def test_cmds[] = {
 	{ "echo", cmd_echo },
 	{ "boom", cmd_boom },
+	{ "incr", cmd_incr },
 	{ NULL, NULL }
 };
 
 /* A server thread answering requests until it has served `n`. */
 struct srv {
 	struct bus_server	*s;
+	struct cmd_cache	*cache;
 	int			 n;
 	int			 served, invalid;
 };
@@ -76,8 +87,8 @@ serve(void *arg)
 			size_t	 len;
 
 			if (r.valid)
-				rep = cmd_dispatch(tabs, NULL, r.body, r.len,
-				    &len);
+				rep = cmd_dispatch(tabs, NULL, sv->cache, r.body,
+				    r.len, &len);
 			else {
 				sv->invalid++;
 				rep = cmd_error_reply("bad_request", r.why, &len);
@@ -152,6 +163,50 @@ START_TEST(round_trip)
 	bus_client_free(&c);
 	ck_assert_ptr_null(c);
 	bus_server_free(&sv.s);
+}
+END_TEST
+
+START_TEST(repeated_id_runs_once)
+{
+	struct srv		 sv = { 0 };
+	struct bus_client	*c;
+	pthread_t		 th;
+	char			*rep1, *rep2, *rep3, *rep4;
+	const char		*req = "{\"cmd\":\"incr\",\"id\":\"abc123\"}";
+	const char		*other = "{\"cmd\":\"incr\",\"id\":\"abc124\"}";
+	const char		*badid = "{\"cmd\":\"incr\",\"id\":\"a b\"}";
+
+	incr_count = 0;
+	sv.s = bus_server_new(zctx, "inproc://once");
+	sv.cache = cmd_cache_new(4, 60000);
+	sv.n = 4;
+	pthread_create(&th, NULL, serve, &sv);
+	c = bus_client_new(zctx, "inproc://once");
+	/* A retried request (same id) gets the first reply, runs once. */
+	ck_assert_int_eq(bus_client_request(c, req, strlen(req), 2000, 0,
+	    &rep1, NULL), 0);
+	ck_assert_int_eq(bus_client_request(c, req, strlen(req), 2000, 0,
+	    &rep2, NULL), 0);
+	ck_assert_str_eq(rep1, rep2);
+	ck_assert_int_eq(incr_count, 1);
+	/* A new id runs again. */
+	ck_assert_int_eq(bus_client_request(c, other, strlen(other), 2000, 0,
+	    &rep3, NULL), 0);
+	ck_assert_int_eq(incr_count, 2);
+	ck_assert_str_ne(rep1, rep3);
+	ck_assert_int_eq(bus_client_request(c, badid, strlen(badid), 2000, 0,
+	    &rep4, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(rep4, "bad_request"));
+	ck_assert_int_eq(incr_count, 2);
+	free(rep1);
+	free(rep2);
+	free(rep3);
+	free(rep4);
+	pthread_join(th, NULL);
+	bus_client_free(&c);
+	bus_server_free(&sv.s);
+	cmd_cache_free(&sv.cache);
+	ck_assert_ptr_null(sv.cache);
 }
 END_TEST
 
@@ -347,6 +402,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, repeated_id_runs_once);
 	tcase_add_test(tc, timeout_on_silent_peer);
 	tcase_add_test(tc, timeout_on_absent_peer);
 	tcase_add_test(tc, malformed_envelopes);

@@ -173,6 +173,7 @@ reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -452,9 +453,31 @@ read_more(struct httpstub *s, int fd, char **buf, size_t *len, size_t *cap,
 	return n;
 }
 
+/*
+ * Close like a real server does: stop sending, then read and discard
+ * what the client still sends (at most a second), so that closing with
+ * unread input does not reset the connection and destroy the reply.
+ */
 static void
 conn_close(struct httpstub *s, struct stub_conn *c)
 {
+	char		 junk[4096];
+	struct timespec	 t0, t1;
+	long		 left;
+	ssize_t		 n;
+
+	shutdown(c->fd, SHUT_WR);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = 1000 - ((t1.tv_sec - t0.tv_sec) * 1000L +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000L);
+		if (left <= 0 || wait_readable(s, c->fd, (int)left) != 1)
+			break;
+		n = recv(c->fd, junk, sizeof(junk), 0);
+		if (n <= 0 && !(n == -1 && errno == EINTR))
+			break;
+	}
 	pthread_mutex_lock(&s->mu);
 	if (c->fd != -1) {
 		shutdown(c->fd, SHUT_RDWR);
