@@ -19,8 +19,8 @@ PKGS    := libzmq libpq libcurl libcjson libsecp256k1 openssl
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check zlib 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check zlib 2>/dev/null)
 
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
@@ -63,9 +63,14 @@ $(B)/lib$(1).a: $$($(1)_OBJ)
 $(B)/bin/$(1): $(B)/$(1)/main.o $(B)/lib$(1).a $(COMMON_LIB)
 	@mkdir -p $$(@D)
 	@$(if $(Q),echo "  LD      $$@")
-	$(Q)$$(CC) $(SAN_LD) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$(Q)$$(CC) $(SAN_LD) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+	    $$(filter %.a,$$^) $(COMMON_LIB) $$(LDLIBS)
 endef
 $(foreach d,$(DAEMONS) ctl,$(eval $(call daemon_rules,$(d))))
+
+# bsc-ctl runs some daemon code in-process (candle import, backtests use
+# marketd's importer and stratd's grid engine): it links every daemon lib.
+$(B)/bin/ctl: $(DAEMONS:%=$(B)/lib%.a)
 
 BINS := $(DAEMONS:%=$(B)/bin/%) $(B)/bin/bsc-ctl
 DAEMON_LIBS := $(DAEMONS:%=$(B)/lib%.a) $(B)/libctl.a

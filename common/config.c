@@ -295,9 +295,11 @@ set_value(struct parse *p, int line, const char *secname, void *base,
 			}
 			if (strncmp(tok, "http://", 7) != 0 &&
 			    strncmp(tok, "https://", 8) != 0) {
+				/* The message quotes tok: format, then free. */
+				perr(p, line, "rpc_urls: '%s' is not an http(s) "
+				    "URL", tok);
 				free(copy);
-				return perr(p, line, "rpc_urls: '%s' is not an "
-				    "http(s) URL", tok);
+				return -1;
 			}
 			c->chain.rpc_urls[c->chain.nrpc_urls++] = strdup(tok);
 		}

@@ -4,7 +4,6 @@
  * SHA3-256 (OpenSSL's SHA3-256 and go-ethereum's SHA3 answers).
  */
 #include <check.h>
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +11,7 @@
 #include <cJSON.h>
 #include <openssl/evp.h>
 
-#if defined(__has_include)
-#if __has_include(<zlib.h>)
 #include <zlib.h>
-#define HAVE_ZLIB_H 1
-#endif
-#endif
 
 #include "hex.h"
 #include "keccak.h"
@@ -300,40 +294,21 @@ START_TEST(test_final_wipes)
 }
 END_TEST
 
-#ifdef HAVE_ZLIB_H
 /*
- * Inflate raw deflate data with the system's libz, loaded at run time:
- * the Makefile does not link zlib, and only this test needs it. Returns a
+ * Inflate raw deflate data (zlib, linked for the tests). Returns a
  * NUL-terminated buffer (caller frees), or NULL with *why set.
  */
 static char *
 inflate_raw(const uint8_t *in, size_t inlen, const char **why)
 {
-	void		*lib;
-	int		(*init2)(z_streamp, int, const char *, int);
-	int		(*inf)(z_streamp, int);
-	int		(*end)(z_streamp);
 	z_stream	 zs;
 	char		*out = NULL;
 	size_t		 cap = 0;
 	int		 r;
 
-	if ((lib = dlopen("libz.so.1", RTLD_NOW)) == NULL) {
-		*why = "libz.so.1 not loadable";
-		return NULL;
-	}
-	*(void **)&init2 = dlsym(lib, "inflateInit2_");
-	*(void **)&inf = dlsym(lib, "inflate");
-	*(void **)&end = dlsym(lib, "inflateEnd");
-	if (init2 == NULL || inf == NULL || end == NULL) {
-		*why = "libz symbols missing";
-		dlclose(lib);
-		return NULL;
-	}
 	memset(&zs, 0, sizeof(zs));
-	if (init2(&zs, -15, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK) {
+	if (inflateInit2(&zs, -15) != Z_OK) {
 		*why = "inflateInit2 failed";
-		dlclose(lib);
 		return NULL;
 	}
 	zs.next_in = (Bytef *)(uintptr_t)in;
@@ -345,7 +320,7 @@ inflate_raw(const uint8_t *in, size_t inlen, const char **why)
 		}
 		zs.next_out = (Bytef *)out + zs.total_out;
 		zs.avail_out = (uInt)(cap - zs.total_out);
-		r = inf(&zs, Z_NO_FLUSH);
+		r = inflate(&zs, Z_NO_FLUSH);
 	} while (r == Z_OK);
 	if (r != Z_STREAM_END) {
 		*why = "inflate failed";
@@ -353,11 +328,9 @@ inflate_raw(const uint8_t *in, size_t inlen, const char **why)
 		out = NULL;
 	} else
 		out[zs.total_out] = '\0';
-	end(&zs);
-	dlclose(lib);
+	inflateEnd(&zs);
 	return out;
 }
-#endif
 
 /*
  * go-ethereum's FIPS answers: every byte-aligned SHA3-256 case must match
@@ -365,7 +338,6 @@ inflate_raw(const uint8_t *in, size_t inlen, const char **why)
  */
 START_TEST(test_geth_sha3_kats)
 {
-#ifdef HAVE_ZLIB_H
 	const char	*p = tu_shared(
 	    "vectors/go-ethereum/crypto/keccak/testdata/keccakKats.json.deflate");
 	const char	*why = NULL;
@@ -411,9 +383,6 @@ START_TEST(test_geth_sha3_kats)
 	ck_assert_int_eq(n, 256);
 	fprintf(stderr, "check_keccak: geth SHA3-256 %d cases differ from "
 	    "Keccak-256 and match OpenSSL\n", n);
-#else
-	TU_SKIP("zlib.h absent: cannot inflate keccakKats.json.deflate");
-#endif
 }
 END_TEST
 

@@ -61,11 +61,15 @@ tu_skip(const char *test, const char *why)
 {
 	const char	*file = getenv("BSC_SKIP_FILE");
 	FILE		*f;
+	size_t		 n = strlen(test);
 
-	fprintf(stderr, "SKIP %s: %s\n", test, why);
+	/* Check names a test's function NAME_fn; report NAME. */
+	if (n > 3 && strcmp(test + n - 3, "_fn") == 0)
+		n -= 3;
+	fprintf(stderr, "SKIP %.*s: %s\n", (int)n, test, why);
 	if (file == NULL || (f = fopen(file, "a")) == NULL)
 		return;
-	fprintf(f, "%s: %s\n", test, why);
+	fprintf(f, "%.*s: %s\n", (int)n, test, why);
 	fclose(f);
 }
 
