@@ -214,7 +214,8 @@ server_child(int raw, int ready_fd)
 		zmq_close(s);
 	} else {
 		struct bus_server	*s = bus_server_new(z, ep_ctl);
-		const struct cmd_def	*tabs[] = { cmds, NULL };
+		const struct cmd_table	 tabs[] = { { cmds, NULL },
+					    { NULL, NULL } };
 		zmq_pollitem_t		 it = { bus_server_socket(s), 0,
 					    ZMQ_POLLIN, 0 };
 		struct bus_request	 r;
@@ -226,7 +227,7 @@ server_child(int raw, int ready_fd)
 			zmq_poll(&it, 1, 1000);
 			while (bus_server_recv(s, &r) == 1) {
 				size_t	 len;
-				char	*rep = cmd_dispatch(tabs, NULL, cache,
+				char	*rep = cmd_dispatch(tabs, cache,
 				    r.body, r.len, &len);
 
 				bus_server_reply(s, &r, rep, len);

@@ -152,12 +152,11 @@ valid_id(const char *id)
 }
 
 static char *
-run_command(const struct cmd_def *const *tables, void *ctx, cJSON *r,
-    size_t *outlen);
+run_command(const struct cmd_table *tables, cJSON *r, size_t *outlen);
 
 char *
-cmd_dispatch(const struct cmd_def *const *tables, void *ctx,
-    struct cmd_cache *cache, const char *req, size_t len, size_t *outlen)
+cmd_dispatch(const struct cmd_table *tables, struct cmd_cache *cache,
+    const char *req, size_t len, size_t *outlen)
 {
 	const struct cmd_cache_slot	*hit;
 	cJSON				*r, *id;
@@ -187,7 +186,7 @@ cmd_dispatch(const struct cmd_def *const *tables, void *ctx,
 			return out;
 		}
 	}
-	out = run_command(tables, ctx, r, outlen);
+	out = run_command(tables, r, outlen);
 	if (out != NULL && cache != NULL && idbuf[0] != '\0')
 		cache_put(cache, idbuf, out, *outlen);
 	return out;
@@ -195,11 +194,11 @@ cmd_dispatch(const struct cmd_def *const *tables, void *ctx,
 
 /* Run the command of parsed request r (consumed). */
 static char *
-run_command(const struct cmd_def *const *tables, void *ctx, cJSON *r,
-    size_t *outlen)
+run_command(const struct cmd_table *tables, cJSON *r, size_t *outlen)
 {
 	cJSON			*cmd, *args, *data = NULL, *o;
 	const struct cmd_def	*d = NULL;
+	void			*ctx = NULL;
 	struct cmd_error	 err;
 	char			*out;
 	size_t			 i;
@@ -221,10 +220,11 @@ run_command(const struct cmd_def *const *tables, void *ctx, cJSON *r,
 		cJSON_DeleteItemFromObjectCaseSensitive(r, "args");
 		args = cJSON_AddObjectToObject(r, "args");
 	}
-	for (i = 0; tables[i] != NULL && d == NULL; i++)
-		for (const struct cmd_def *t = tables[i]; t->name; t++)
+	for (i = 0; tables[i].defs != NULL && d == NULL; i++)
+		for (const struct cmd_def *t = tables[i].defs; t->name; t++)
 			if (strcmp(t->name, cmd->valuestring) == 0) {
 				d = t;
+				ctx = tables[i].ctx;
 				break;
 			}
 	if (d == NULL) {

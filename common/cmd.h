@@ -51,6 +51,12 @@ struct cmd_def {
 	cmd_fn		 fn;
 };
 
+/* A command table and the ctx its handlers get. */
+struct cmd_table {
+	const struct cmd_def	*defs;
+	void			*ctx;
+};
+
 /* Fill err and return -1, for `return cmd_fail(err, "bad_args", ...)`. */
 int	 cmd_fail(struct cmd_error *err, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -63,13 +69,14 @@ struct cmd_cache *cmd_cache_new(size_t slots, int ttl_ms);
 void	 cmd_cache_free(struct cmd_cache **);
 
 /*
- * Parse a request and run the handler named by "cmd" from the NULL-name
- * terminated tables (searched in order). With a cache, a request whose
+ * Parse a request and run the handler named by "cmd" from the tables
+ * (an array ended by one with defs NULL, searched in order; each table's
+ * handlers get its ctx). With a cache, a request whose
  * id was seen recently gets the earlier reply and runs nothing. Always
  * returns a reply string (caller frees) with its length in *outlen, or
  * NULL only when out of memory.
  */
-char	*cmd_dispatch(const struct cmd_def *const *tables, void *ctx,
+char	*cmd_dispatch(const struct cmd_table *tables,
 	    struct cmd_cache *cache, const char *req, size_t len,
 	    size_t *outlen);
 

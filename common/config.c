@@ -87,9 +87,37 @@ static const struct key_def keys[] = {
 	{ "wallets", "treasury", KT_STR, G(wallets.treasury), NULL, 0, 0, NULL },
 
 	DAEMON_KEYS(marketd),
+	{ "marketd", "poll_ms", KT_INT, G(market.poll_ms), "0", 0, 60000, NULL },
+	{ "marketd", "stale_blocks", KT_INT, G(market.stale_blocks), "10", 1,
+	    10000, NULL },
+	{ "marketd", "max_block_age_s", KT_INT, G(market.max_block_age_s), "0",
+	    0, 86400, NULL },
+	{ "marketd", "exec_sizes", KT_STR, G(market.exec_sizes),
+	    "100, 1000, 10000", 0, 0, NULL },
+	{ "marketd", "cex_url", KT_STR, G(market.cex_url),
+	    "https://api.binance.com", 0, 0, NULL },
+	{ "marketd", "cex_poll_ms", KT_INT, G(market.cex_poll_ms), "2000", 100,
+	    600000, NULL },
+	{ "marketd", "cex_timeout_ms", KT_INT, G(market.cex_timeout_ms), "5000",
+	    100, 120000, NULL },
+	{ "marketd", "cex_stale_ms", KT_INT, G(market.cex_stale_ms), "10000",
+	    100, 3600000, NULL },
+	{ "marketd", "cex_weight_limit", KT_INT, G(market.cex_weight_limit),
+	    "6000", 1, 1000000, NULL },
+	{ "marketd", "uptime_window_s", KT_INT, G(market.uptime_window_s),
+	    "3600", 60, 604800, NULL },
+	{ "marketd", "candles", KT_BOOL, G(market.candles), "yes", 0, 0, NULL },
 	DAEMON_KEYS(stratd),
 	DAEMON_KEYS(fundsd),
 	DAEMON_KEYS(monitord),
+
+	{ "backtest", "pool_depth", KT_STR, G(backtest.pool_depth), "1000000",
+	    0, 0, NULL },
+	{ "backtest", "gas_per_swap", KT_STR, G(backtest.gas_per_swap), "0.05",
+	    0, 0, NULL },
+	{ "backtest", "order_size", KT_STR, G(backtest.order_size), "100", 0,
+	    0, NULL },
+	{ "backtest", "jobs", KT_INT, G(backtest.jobs), "0", 0, 1024, NULL },
 	{ NULL, NULL, KT_STR, 0, NULL, 0, 0, NULL }
 };
 
@@ -520,6 +548,57 @@ apply_env(struct parse *p)
 	return 0;
 }
 
+/*
+ * [marketd] exec_sizes: unset, or 1..8 positive decimal amounts separated
+ * by commas or blanks ("100, 1000.5"). Predicate: 1/0.
+ */
+static int
+valid_sizes(const char *s)
+{
+	int	n = 0, digits, dot, nonzero;
+
+	if (s == NULL)
+		return 1;
+	while (*s) {
+		while (*s == ',' || *s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			break;
+		digits = dot = nonzero = 0;
+		for (; *s && *s != ',' && *s != ' ' && *s != '\t'; s++) {
+			if (*s == '.' && !dot)
+				dot = 1;
+			else if (isdigit((unsigned char)*s)) {
+				digits++;
+				nonzero |= *s != '0';
+			} else
+				return 0;
+		}
+		if (digits == 0 || !nonzero || digits > 60 || ++n > 8)
+			return 0;
+	}
+	return n > 0;
+}
+
+/* [backtest] amounts: digits with at most one '.', no sign. 1/0. */
+static int
+valid_amount(const char *s)
+{
+	int	digits = 0, dot = 0;
+
+	if (s == NULL)
+		return 0;
+	for (; *s; s++) {
+		if (*s == '.' && !dot)
+			dot = 1;
+		else if (isdigit((unsigned char)*s))
+			digits++;
+		else
+			return 0;
+	}
+	return digits > 0 && digits <= 60;
+}
+
 static int
 finish(struct parse *p)
 {
@@ -554,6 +633,21 @@ finish(struct parse *p)
 			    daemon_names[i]);
 		}
 	}
+	if (!valid_amount(c->backtest.pool_depth) ||
+	    !valid_amount(c->backtest.gas_per_swap) ||
+	    !valid_amount(c->backtest.order_size))
+		return perr(p, 0, "[backtest] pool_depth, gas_per_swap and "
+		    "order_size must be decimal amounts such as \"1000000\" "
+		    "or \"0.05\"");
+	if (!valid_sizes(c->market.exec_sizes))
+		return perr(p, 0, "[marketd] exec_sizes: '%s' is not 1 to 8 "
+		    "positive decimal amounts, as in \"100, 1000\"",
+		    c->market.exec_sizes);
+	if (c->market.cex_url != NULL &&
+	    strncmp(c->market.cex_url, "http://", 7) != 0 &&
+	    strncmp(c->market.cex_url, "https://", 8) != 0)
+		return perr(p, 0, "[marketd] cex_url: '%s' is not an http(s) URL",
+		    c->market.cex_url);
 	for (j = 0; j < c->ntokens; j++)
 		if (c->tokens[j].address == NULL)
 			return perr(p, 0, "[token %s] has no address",

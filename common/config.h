@@ -8,6 +8,8 @@
  *	[chain]             chain_id, rpc_urls, router, factory, wbnb, ...
  *	[wallets]           keystore_dir, password_file, treasury
  *	[marketd] [stratd] [fundsd] [monitord]   ctl, pub, heartbeat_ms
+ *	[marketd]           also poll_ms, stale_blocks, exec_sizes, cex_url, ...
+ *	[backtest]          pool_depth, gas_per_swap, order_size, jobs
  *	[token NAME]        address, decimals              (repeatable)
  *	[market SYMBOL]     pair, base, quote, fee_bps, cex_symbol (repeatable)
  *
@@ -89,6 +91,25 @@ struct config {
 		char	*password_file;
 		char	*treasury;	/* keystore file name or address */
 	} wallets;
+	struct {			/* [marketd] feed keys (docs/MARKETD.md) */
+		int	 poll_ms;	/* 0: block_time_ms / 4 */
+		int	 stale_blocks;	/* stale after this many block times */
+		int	 max_block_age_s; /* 0: off */
+		char	*exec_sizes;	/* "100, 1000": quote units */
+		char	*cex_url;	/* Binance-style REST base, NULL: off */
+		int	 cex_poll_ms;
+		int	 cex_timeout_ms;
+		int	 cex_stale_ms;
+		int	 cex_weight_limit; /* request weight per minute */
+		int	 uptime_window_s;
+		int	 candles;	/* build and store 1m DEX candles */
+	} market;
+	struct {			/* [backtest] (docs/BACKTEST.md) */
+		char	*pool_depth;	/* quote reserve of the pool, "0": none */
+		char	*gas_per_swap;	/* quote tokens per swap */
+		char	*order_size;	/* quick-grid's base_order_size */
+		int	 jobs;		/* sweep workers, 0: one per core */
+	} backtest;
 	struct config_daemon	marketd, stratd, fundsd, monitord;
 	struct config_token	tokens[CONFIG_MAX_TOKENS];
 	int			ntokens;

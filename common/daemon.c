@@ -221,9 +221,10 @@ daemon_use_db(struct daemon *d)
 }
 
 void
-daemon_set_commands(struct daemon *d, const struct cmd_def *cmds)
+daemon_set_commands(struct daemon *d, const struct cmd_def *cmds, void *ctx)
 {
 	d->cmds = cmds;
+	d->cmds_ctx = ctx;
 }
 
 int
@@ -348,7 +349,8 @@ handle_signals(struct daemon *d)
 static void
 handle_requests(struct daemon *d)
 {
-	const struct cmd_def	*tables[3] = { builtin_cmds, d->cmds, NULL };
+	const struct cmd_table	 tables[3] = { { builtin_cmds, d },
+				    { d->cmds, d->cmds_ctx }, { NULL, NULL } };
 	struct bus_request	 r;
 	char			*rep;
 	size_t			 n;
@@ -362,8 +364,8 @@ handle_requests(struct daemon *d)
 			log_warnx("bad request on control endpoint: %s", r.why);
 			rep = cmd_error_reply("bad_request", r.why, &n);
 		} else {
-			rep = cmd_dispatch(tables, d, d->replies, r.body,
-			    r.len, &n);
+			rep = cmd_dispatch(tables,
+			    d->replies, r.body, r.len, &n);
 			if (rep != NULL && strncmp(rep, "{\"ok\":false", 11) == 0)
 				d->bad_requests++;
 		}

@@ -62,6 +62,7 @@ struct daemon {
 	int			 healthy;	/* daemon's own verdict, 1 = ok */
 	char			 unhealthy_reason[256];
 	const struct cmd_def	*cmds;		/* daemon-specific commands */
+	void			*cmds_ctx;	/* what their handlers get */
 	struct cmd_cache	*replies;	/* by request id, see cmd.h */
 	void			*user;		/* the daemon's own ctx */
 	/* Adds daemon-specific fields to the status object. */
@@ -89,8 +90,9 @@ void	daemon_init(struct daemon *, const char *name, int argc, char **argv);
  * the loop reconnects with backoff and health says so). */
 void	daemon_use_db(struct daemon *);
 
-/* Commands of this daemon, searched after the built-ins. */
-void	daemon_set_commands(struct daemon *, const struct cmd_def *);
+/* Commands of this daemon, searched after the built-ins; their handlers
+ * get ctx. */
+void	daemon_set_commands(struct daemon *, const struct cmd_def *, void *ctx);
 
 /* Run fn every interval_ms (first run after one interval). 0 or -1. */
 int	daemon_add_timer(struct daemon *, int interval_ms, daemon_fn, void *);

@@ -22,6 +22,7 @@ struct db {
 	int	 backoff_ms;
 	long long next_try_ms;
 	char	 err[512];
+	char	 sqlstate[6];
 };
 
 static long long
@@ -155,6 +156,12 @@ db_error(const struct db *d)
 	return d->err;
 }
 
+const char *
+db_sqlstate(const struct db *d)
+{
+	return d->sqlstate;
+}
+
 PGresult *
 db_query(struct db *d, const char *sql, int nparams, const char *const *params)
 {
@@ -167,10 +174,19 @@ db_query(struct db *d, const char *sql, int nparams, const char *const *params)
 	}
 	r = PQexecParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	st = PQresultStatus(r);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		d->sqlstate[0] = '\0';
 		return r;
+	}
 	set_err(d, "query failed", r ? PQresultErrorMessage(r) :
 	    PQerrorMessage(d->conn));
+	{
+		const char	*code = r ? PQresultErrorField(r,
+				    PG_DIAG_SQLSTATE) : NULL;
+
+		snprintf(d->sqlstate, sizeof(d->sqlstate), "%s",
+		    code ? code : "");
+	}
 	PQclear(r);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		d->up = 0;

@@ -38,6 +38,10 @@ int		 db_is_up(const struct db *);
 /* The last error message (static per handle; never NULL). */
 const char	*db_error(const struct db *);
 
+/* SQLSTATE of the last failed query ("23505", "BSE01"), "" when the last
+ * query succeeded or failed without reaching the server. */
+const char	*db_sqlstate(const struct db *);
+
 /*
  * Run sql with nparams text parameters ($1..$n; a NULL entry is SQL NULL).
  * Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK), which the

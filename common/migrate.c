@@ -127,6 +127,14 @@ migrate_apply(struct db *d, int *napplied, char *err, size_t errlen)
 			    "with digits and '_'", m->name);
 			goto out;
 		}
+		/* Two files with one number: the second would be taken for
+		 * applied and silently never run. Refuse the build's set. */
+		if (i > 0 && v <= version_of(migration_srcs[i - 1].name)) {
+			snprintf(err, errlen, "migrations %s and %s share "
+			    "version %d: renumber the newer one",
+			    migration_srcs[i - 1].name, m->name, v);
+			goto out;
+		}
 		if (is_applied(d, v, &applied) == -1) {
 			snprintf(err, errlen, "%s", db_error(d));
 			goto out;

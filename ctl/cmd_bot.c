@@ -23,6 +23,7 @@
 #include "db.h"
 #include "migrate.h"
 #include "supervise.h"
+#include "../stratd/store.h"
 
 enum { D_MONITORD, D_MARKETD, D_STRATD, D_FUNDSD, ND };
 
@@ -265,6 +266,14 @@ db_status(struct ctl *c, cJSON *root)
 	r = db_query(d, "SELECT active, reason, to_char(at AT TIME ZONE 'UTC',"
 	    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM emergency_state "
 	    "WHERE id = 1", 0, NULL);
+	/* BRIEF §4: the emergency checklist reads these (zero after stop-all). */
+	{
+		struct cmd_error	err;
+
+		if (store_counts(d, root, &err) == -1)
+			cJSON_AddStringToObject(dbo, "counts_error",
+			    err.message);
+	}
 	if (r != NULL && PQntuples(r) == 1) {
 		int	active = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 
@@ -418,6 +427,19 @@ bot_status(struct ctl *c, int argc, char **argv, int health)
 		else
 			printf("database: DOWN (%s)\n", cJSON_GetObjectItem(dbo,
 			    "error")->valuestring);
+		if (cJSON_IsObject(cJSON_GetObjectItem(root, "strategies"))) {
+			cJSON	*st = cJSON_GetObjectItem(root, "strategies");
+
+			printf("strategies: %d active, %d paused, %d stopped; "
+			    "pending orders: %d; open conditional orders: %d\n",
+			    cJSON_GetObjectItem(st, "active")->valueint,
+			    cJSON_GetObjectItem(st, "paused")->valueint,
+			    cJSON_GetObjectItem(st, "stopped")->valueint,
+			    cJSON_GetObjectItem(root,
+			    "pending_orders")->valueint,
+			    cJSON_GetObjectItem(root,
+			    "open_conditional_orders")->valueint);
+		}
 		if (cJSON_IsTrue(cJSON_GetObjectItem(em, "active")))
 			printf("emergency: ACTIVE since %s: %s\n",
 			    cJSON_GetObjectItem(em, "at")->valuestring,

@@ -68,11 +68,41 @@ struct db	*ctl_db(struct ctl *);
 int		 ctl_audit(struct ctl *, const char *command, const cJSON *args,
 		    const char *reason, int ok, const char *error);
 
+struct cmd_error;
+
+/* The exit code for a command error code (timeout 5, unavailable 3,
+ * bad_args 2, ...). */
+int		 ctl_exit_for(const struct cmd_error *);
+
+/* 1 when the supervisor reports daemon `name` running, else 0. */
+int		 ctl_daemon_running(struct ctl *, const char *name);
+
+/* Send cmd to daemon over its control endpoint (config timeout and
+ * retries). 0 with *data (caller frees), or -1 with err. */
+int		 ctl_call(struct ctl *, const char *daemon, const char *cmd,
+		    const cJSON *args, cJSON **data, struct cmd_error *err);
+
+/*
+ * Run a stratd command: over the bus when stratd runs, else in-process
+ * against the database (*local set to 1). Same contract as ctl_call.
+ */
+int		 ctl_stratd(struct ctl *, const char *cmd, const cJSON *args,
+		    cJSON **data, struct cmd_error *err, int *local);
+
+/* Run a stratd command in-process against the database, whether or not
+ * stratd runs (the emergency stop's fallback). Same contract. */
+int		 ctl_stratd_local(struct ctl *, const char *cmd,
+		    const cJSON *args, cJSON **data, struct cmd_error *err);
+
 /* Pretty-print a JSON value on stdout followed by a newline. */
 void		 ctl_print_json(const cJSON *);
 
 int	cmd_bot(struct ctl *, int, char **);
 int	cmd_db(struct ctl *, int, char **);
 int	cmd_wallet(struct ctl *, int, char **);
+int	cmd_strategy(struct ctl *, int, char **);
+int	cmd_emergency(struct ctl *, int, char **);
+int	cmd_market(struct ctl *, int, char **);
+int	cmd_backtest(struct ctl *, int, char **);
 
 #endif

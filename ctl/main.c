@@ -23,6 +23,11 @@ static const struct {
 	{ "bot", cmd_bot, "start, stop, status and health of the daemons" },
 	{ "db", cmd_db, "database migrations" },
 	{ "wallet", cmd_wallet, "keystore wallets: generate, list, import" },
+	{ "strategy", cmd_strategy, "grid strategies and conditional orders" },
+	{ "emergency", cmd_emergency, "emergency stop-all, clear, status" },
+	{ "market", cmd_market, "prices, feed status, candles: import, fetch, list" },
+	{ "backtest", cmd_backtest, "grid backtests over stored candles: "
+	    "quick-grid, run, list, show, sweep" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,26 +1,28 @@
 /*
- * marketd: price feeds: on-chain pool state and CEX reference prices.
+ * marketd: price feeds: on-chain pool state and CEX reference prices,
+ * ticks, candles (docs/MARKETD.md).
  *
  * main.c only wires the process together: the common daemon skeleton
- * (control and event endpoints, heartbeat, signals, config reload)
- * and this daemon's context.
+ * (control and event endpoints, heartbeat, signals, config reload) and
+ * this daemon's context (marketd.c).
  */
-#include <string.h>
-
 #include "daemon.h"
-
-struct marketd_ctx {
-	struct daemon	d;
-};
+#include "marketd.h"
 
 int
 main(int argc, char **argv)
 {
-	static struct marketd_ctx	ctx;
+	static struct daemon	d;
+	static struct md	md;
 
-	daemon_init(&ctx.d, "marketd", argc, argv);
-	ctx.d.user = &ctx;
-	daemon_run(&ctx.d);
-	daemon_fini(&ctx.d);
+	daemon_init(&d, "marketd", argc, argv);
+	if (md_init(&md, &d) == -1) {
+		md_fini(&md);
+		daemon_fini(&d);
+		return DAEMON_EXIT_CONFIG;
+	}
+	daemon_run(&d);
+	md_fini(&md);
+	daemon_fini(&d);
 	return 0;
 }

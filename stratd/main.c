@@ -1,27 +1,83 @@
 /*
  * stratd: grid strategies and conditional orders, paper and live.
  *
- * main.c only wires the process together: the common daemon skeleton
- * (control and event endpoints, heartbeat, signals, config reload)
- * and this daemon's context.
+ * main.c only wires the process together: the daemon skeleton, the
+ * command handlers (cmds.c) over the database records (store.c), the
+ * emergency state read before anything else, and the status fields
+ * `bot status` shows.
  */
 #include <string.h>
 
-#include "daemon.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "store.h"
+#include "stratd.h"
 
-struct stratd_ctx {
-	struct daemon	d;
-};
+static void
+status_hook(struct daemon *d, cJSON *o)
+{
+	struct stratd_ctx	*s = d->user;
+	struct cmd_error	 err;
+	cJSON			*cnt = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "halted", s->core.halted);
+	if (store_counts(d->db, cnt, &err) == 0)
+		cJSON_AddItemToObject(o, "counts", cnt);
+	else
+		cJSON_Delete(cnt);
+}
+
+/* Re-read the emergency state on every heartbeat tick: a stop recorded
+ * by bsc-ctl while we were unreachable, or a database restore, halts us. */
+static void
+check_emergency(struct daemon *d, void *arg)
+{
+	struct stratd_ctx	*s = arg;
+	int			 e = store_emergency_active(d->db);
+
+	if (e == 1 && !s->core.halted) {
+		log_warnx("emergency stop found in the database: halting");
+		s->core.halted = 1;
+		if (s->core.on_halt != NULL)
+			s->core.on_halt(&s->core);
+	} else if (e == 0 && s->core.halted) {
+		log_info("emergency stop cleared in the database");
+		s->core.halted = 0;
+	}
+}
+
+/* The handlers hold the config pointer: follow a reload. */
+static int
+reload_hook(struct daemon *d)
+{
+	struct stratd_ctx	*s = d->user;
+
+	s->core.cfg = d->cfg;
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
-	static struct stratd_ctx	ctx;
+	static struct stratd_ctx	s;
 
-	daemon_init(&ctx.d, "stratd", argc, argv);
-	ctx.d.user = &ctx;
-	daemon_use_db(&ctx.d);
-	daemon_run(&ctx.d);
-	daemon_fini(&ctx.d);
+	daemon_init(&s.d, "stratd", argc, argv);
+	s.d.user = &s;
+	daemon_use_db(&s.d);
+	s.core.cfg = s.d.cfg;
+	s.core.db = s.d.db;
+	s.core.actor = "stratd";
+	/* Until the database says otherwise, assume the worst. */
+	s.core.halted = store_emergency_active(s.d.db) != 0;
+	if (s.core.halted)
+		log_warnx("starting halted: emergency stop in force or "
+		    "database unreachable");
+	daemon_set_commands(&s.d, stratd_cmds, &s.core);
+	s.d.status_hook = status_hook;
+	s.d.reload_hook = reload_hook;
+	daemon_add_timer(&s.d, 1000, check_emergency, &s);
+	daemon_run(&s.d);
+	daemon_fini(&s.d);
 	return 0;
 }

@@ -72,7 +72,7 @@ static void *
 serve(void *arg)
 {
 	struct srv		*sv = arg;
-	const struct cmd_def	*tabs[] = { test_cmds, NULL };
+	const struct cmd_table	 tabs[] = { { test_cmds, NULL }, { NULL, NULL } };
 	zmq_pollitem_t		 it;
 	struct bus_request	 r;
 	long long		 end = ms() + 10000;
@@ -87,7 +87,7 @@ serve(void *arg)
 			size_t	 len;
 
 			if (r.valid)
-				rep = cmd_dispatch(tabs, NULL, sv->cache, r.body,
+				rep = cmd_dispatch(tabs, sv->cache, r.body,
 				    r.len, &len);
 			else {
 				sv->invalid++;
