@@ -370,6 +370,18 @@ print_written(struct ctl *c, const uint8_t addr[20], const char *path)
 
 	memcpy(a.b, addr, 20);
 	addr_format(&a, s);
+	/* The audit log gets the address and file, never key or password;
+	 * only when a config is in use (--out alone needs none). */
+	if (c->cfg != NULL) {
+		cJSON	*args = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(args, "address", s);
+		cJSON_AddStringToObject(args, "file", path);
+		if (ctl_audit(c, "wallet write", args, NULL, 1, NULL) == -1)
+			fprintf(stderr, "bsc-ctl: note: database unreachable, "
+			    "not recorded in the audit log\n");
+		cJSON_Delete(args);
+	}
 	if (!c->json) {
 		printf("%s\n%s\n", s, path);
 		return CTL_EXIT_OK;

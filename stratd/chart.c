@@ -135,6 +135,17 @@ axes(FILE *o, const struct frame *f)
 	fprintf(o, "</g>\n");
 }
 
+/* Money for the picture: at most 4 decimals, cut in place. */
+static char *
+short_money(char *s)
+{
+	char	*dot = strchr(s, '.');
+
+	if (dot != NULL && strlen(dot + 1) > 4)
+		dot[5] = '\0';
+	return s;
+}
+
 static void
 header(FILE *o, const struct report *r)
 {
@@ -148,7 +159,8 @@ header(FILE *o, const struct report *r)
 	if (r->id)
 		fprintf(o, "Backtest %lld: ", r->id);
 	esc(o, r->symbol);
-	fprintf(o, " %s, grid of %d %s, ", r->interval, r->params.grid_count,
+	fprintf(o, " %s, grid of %d %s cells, ", r->interval,
+	    r->params.grid_count,
 	    r->params.spacing == GRID_GEOMETRIC ? "geometric" : "arithmetic");
 	esc(o, r->params.lower_price);
 	fputs(" .. ", o);
@@ -163,9 +175,9 @@ header(FILE *o, const struct report *r)
 	fprintf(o, "</text>\n<text x=\"%.1f\" y=\"66\" font-size=\"13\" "
 	    "fill=\"#222\">return %.2f%%, realized ", L,
 	    r->total_return * 100.0);
-	esc(o, report_money_text(&r->realized, qd, m));
+	esc(o, short_money(report_money_text(&r->realized, qd, m)));
 	fputs(", unrealized ", o);
-	esc(o, report_money_text(&r->unrealized, qd, m));
+	esc(o, short_money(report_money_text(&r->unrealized, qd, m)));
 	fprintf(o, ", max drawdown %.2f%%, Sharpe %.2f, %ld trades, %ld round "
 	    "trips, win rate %.0f%%", r->max_drawdown * 100.0, r->sharpe,
 	    r->trades, r->round_trips, r->win_rate * 100.0);
@@ -180,7 +192,7 @@ header(FILE *o, const struct report *r)
 static void
 legend(FILE *o)
 {
-	double	x = W - R - 330, y = PT - 8;
+	double	x = L + (W - L - R) / 2 - 150, y = (PB + ET) / 2 + 8;
 
 	fprintf(o, "<g class=\"legend\" font-size=\"11\" fill=\"#333\">"
 	    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
