@@ -217,14 +217,18 @@ ref_json(const struct md_market *m, long long now)
 	return o;
 }
 
+/* tick.<SYMBOL>; first is 0 for a repeat of an earlier tick. */
 static void
-publish_tick(struct md *md, struct md_market *m)
+publish_tick(struct md *md, struct md_market *m, int first)
 {
 	long long	t0 = tick_now_us();
 	cJSON		*o = tick_json(&m->tick, &m->tm, ++md->seq, m->dex.stale);
 	double		 lat;
 
 	publish(md, "tick.", m->tm.symbol, o);
+	m->pub_ms = daemon_now_ms();
+	if (!first)
+		return;
 	lat = (double)(t0 - m->tick.t_reply_us);
 	md->pub_lat_us = md->pub_lat_us == 0 ? lat :
 	    md->pub_lat_us * 0.9 + lat * 0.1;
@@ -265,7 +269,7 @@ announce(struct md *md, struct md_market *m, int cex, long long now)
 	}
 	publish(md, "feed.stale", "", o);
 	if (f->stale && !cex && m->has_tick)
-		publish_tick(md, m);
+		publish_tick(md, m, 0);
 	if (f->stale && cex && m->has_book)
 		publish(md, "ref.", m->tm.symbol, ref_json(m, now));
 }
@@ -366,7 +370,7 @@ on_tick(struct md *md, int idx, const struct dex_msg *msg,
 	struct tick		 t;
 	struct candle		 closed[MAX_CLOSED];
 	size_t			 nclosed = 0;
-	u256			 vol = u256_from_u64(0), db, dq;
+	u256			 vol = u256_from_u64(0), db;
 	int			 was_stale = m->dex.stale, fresh = 1;
 	long long		 age_s;
 	char			 why[160];
@@ -402,7 +406,6 @@ on_tick(struct md *md, int idx, const struct dex_msg *msg,
 				u256_sub(&db, &m->tick.r_base, &t.r_base);
 			vol = db;
 		}
-		(void)dq;
 	}
 	m->tick = t;
 	m->has_tick = 1;
@@ -413,7 +416,7 @@ on_tick(struct md *md, int idx, const struct dex_msg *msg,
 		if (feed_check(&m->dex, now, md->dex_limit_ms))
 			announce(md, m, 0, now);
 	}
-	publish_tick(md, m);
+	publish_tick(md, m, 1);
 	if (md->d->cfg->market.candles &&
 	    candle_builder_add(&m->cb, (int64_t)t.block_time * 1000, t.mid,
 	    &vol, !was_stale, closed, MAX_CLOSED, &nclosed) == 0 && nclosed)
@@ -602,6 +605,11 @@ housekeeping(struct daemon *d, void *arg)
 
 		if (feed_check(&m->dex, now, md->dex_limit_ms))
 			announce(md, m, 0, now);
+		/* A quiet chain (no new block): the price again, for
+		 * subscribers that joined since. */
+		if (m->has_tick && !m->dex.stale && now - m->pub_ms >=
+		    d->cfg->chain.block_time_ms)
+			publish_tick(md, m, 0);
 		if (m->cex_symbol[0] && md->cex_on &&
 		    feed_check(&m->ref, now, md->cex_limit_ms))
 			announce(md, m, 1, now);

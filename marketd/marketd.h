@@ -36,6 +36,7 @@ struct md_market {
 	int			 has_tick;
 	struct tick		 tick;
 	long long		 tick_ms;	/* monotonic receipt */
+	long long		 pub_ms;	/* last tick.<SYMBOL> sent */
 	unsigned long		 ticks;
 	/* The latest reference quote. */
 	int			 has_book;

@@ -84,6 +84,44 @@ lltoa(long long v, char buf[24])
 	snprintf(buf, 24, "%lld", v);
 }
 
+/*
+ * Begin a transaction and lock row id of table (strategies or
+ * conditional_orders), reading its status into cur. Returns 1 when found,
+ * 0 (rolled back, err "not_found" naming what) when absent, -1 on error
+ * (rolled back, err set).
+ */
+static int
+lock_status(struct db *d, const char *sql, const char *id, const char *what,
+    char *cur, size_t cap, struct cmd_error *err)
+{
+	const char	*p[1] = { id };
+
+	if (db_ensure(d) == -1) {
+		cmd_fail(err, "unavailable", "%s", db_error(d));
+		return -1;
+	}
+	if (db_begin(d) == -1) {
+		dberr(d, err);
+		return -1;
+	}
+	switch (db_query_value(d, cur, cap, sql, 1, p)) {
+	case 1:
+		return 1;
+	case 0:
+		db_rollback(d);
+		cmd_fail(err, "not_found", "no %s %s", what, id);
+		return 0;
+	default:
+		dberr(d, err);
+		db_rollback(d);
+		return -1;
+	}
+}
+
+#define LOCK_STRATEGY	"SELECT status FROM strategies WHERE id = $1 FOR UPDATE"
+#define LOCK_COND	"SELECT status FROM conditional_orders WHERE id = $1 " \
+			"FOR UPDATE"
+
 int
 store_strategy_create(struct db *d, const struct strat_new *s, long long *id,
     struct cmd_error *err)
@@ -166,19 +204,10 @@ store_strategy_set_status(struct db *d, long long id, enum strat_status to,
 	const char	*p[3] = { ib, status_names[to], reason };
 	enum strat_status from;
 
-	if (db_ensure(d) == -1)
-		return cmd_fail(err, "unavailable", "%s", db_error(d));
 	lltoa(id, ib);
-	if (db_begin(d) == -1)
-		return dberr(d, err);
-	switch (db_query_value(d, cur, sizeof(cur), "SELECT status FROM "
-	    "strategies WHERE id = $1 FOR UPDATE", 1, p)) {
-	case -1:
-		goto dbfail;
-	case 0:
-		db_rollback(d);
-		return cmd_fail(err, "not_found", "no strategy %lld", id);
-	}
+	if (lock_status(d, LOCK_STRATEGY, ib, "strategy", cur, sizeof(cur),
+	    err) != 1)
+		return -1;
 	if (store_status_parse(cur, &from) == -1 || from == STRAT_STOPPED ||
 	    from == to) {
 		db_rollback(d);
@@ -208,19 +237,10 @@ store_strategy_update(struct db *d, long long id, const char *params,
 	char		 ib[24], cur[16];
 	const char	*p[2] = { ib, params };
 
-	if (db_ensure(d) == -1)
-		return cmd_fail(err, "unavailable", "%s", db_error(d));
 	lltoa(id, ib);
-	if (db_begin(d) == -1)
-		return dberr(d, err);
-	switch (db_query_value(d, cur, sizeof(cur), "SELECT status FROM "
-	    "strategies WHERE id = $1 FOR UPDATE", 1, p)) {
-	case -1:
-		goto dbfail;
-	case 0:
-		db_rollback(d);
-		return cmd_fail(err, "not_found", "no strategy %lld", id);
-	}
+	if (lock_status(d, LOCK_STRATEGY, ib, "strategy", cur, sizeof(cur),
+	    err) != 1)
+		return -1;
 	if (strcmp(cur, "paused") != 0) {
 		db_rollback(d);
 		return cmd_fail(err, "conflict", "strategy %lld is %s: pause it "
@@ -310,20 +330,10 @@ store_cond_cancel(struct db *d, long long id, const char *reason,
 	char		 ib[24], cur[16];
 	const char	*p[2] = { ib, reason };
 
-	if (db_ensure(d) == -1)
-		return cmd_fail(err, "unavailable", "%s", db_error(d));
 	lltoa(id, ib);
-	if (db_begin(d) == -1)
-		return dberr(d, err);
-	switch (db_query_value(d, cur, sizeof(cur), "SELECT status FROM "
-	    "conditional_orders WHERE id = $1 FOR UPDATE", 1, p)) {
-	case -1:
-		goto dbfail;
-	case 0:
-		db_rollback(d);
-		return cmd_fail(err, "not_found", "no conditional order %lld",
-		    id);
-	}
+	if (lock_status(d, LOCK_COND, ib, "conditional order", cur,
+	    sizeof(cur), err) != 1)
+		return -1;
 	if (strcmp(cur, "open") != 0) {
 		db_rollback(d);
 		return cmd_fail(err, "conflict", "conditional order %lld is %s",

@@ -43,29 +43,8 @@ ms(void)
 static void
 make_config(void)
 {
-	char	*base, *line, *save;
-	FILE	*f;
-
-	snprintf(dir, sizeof(dir), "/tmp/bsc-bot-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/bsc-mm.conf", dir);
-	base = tu_read_file(getenv("BSC_TEST_CONF"), NULL);
-	ck_assert_ptr_nonnull(base);
-	f = fopen(conf, "w");
-	ck_assert_ptr_nonnull(f);
-	for (line = strtok_r(base, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "run_dir", 7) == 0)
-			fprintf(f, "run_dir = %s/run\n", dir);
-		else if (strncmp(line, "state_dir", 9) == 0)
-			fprintf(f, "state_dir = %s/state\n", dir);
-		else if (strncmp(line, "log_file", 8) == 0)
-			fprintf(f, "log_file = %s/app.log\n", dir);
-		else
-			fprintf(f, "%s\n", line);
-	}
-	fclose(f);
-	free(base);
+	ck_assert_int_eq(tu_private_conf("bsc-bot", NULL, dir, sizeof(dir),
+	    conf, sizeof(conf)), 0);
 }
 
 static int

@@ -22,33 +22,13 @@ static char	out[1 << 16];
 static void
 setup_env(void)
 {
-	char	*base, *line, *save, *ci;
-	FILE	*f;
+	char	*ci;
 
-	snprintf(dir, sizeof(dir), "/tmp/bsc-strat-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/bsc-mm.conf", dir);
 	ck_assert_ptr_nonnull(ci = tu_db_create("strat"));
 	snprintf(dburl, sizeof(dburl), "%s", ci);
 	free(ci);
-	ck_assert_ptr_nonnull(base = tu_read_file(getenv("BSC_TEST_CONF"),
-	    NULL));
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	for (line = strtok_r(base, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "run_dir", 7) == 0)
-			fprintf(f, "run_dir = %s/run\n", dir);
-		else if (strncmp(line, "state_dir", 9) == 0)
-			fprintf(f, "state_dir = %s/state\n", dir);
-		else if (strncmp(line, "log_file", 8) == 0)
-			fprintf(f, "log_file = %s/app.log\n", dir);
-		else if (strncmp(line, "url = ", 6) == 0)
-			fprintf(f, "url = %s\n", dburl);
-		else
-			fprintf(f, "%s\n", line);
-	}
-	fclose(f);
-	free(base);
+	ck_assert_int_eq(tu_private_conf("bsc-strat", dburl, dir, sizeof(dir),
+	    conf, sizeof(conf)), 0);
 	ck_assert_int_eq(tu_run(out, sizeof(out), "%s -c %s db migrate 2>&1",
 	    tu_bin("bsc-ctl"), conf), 0);
 }

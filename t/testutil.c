@@ -152,3 +152,76 @@ tu_run(char *out, size_t cap, const char *fmt, ...)
 		return -1;
 	return WEXITSTATUS(st);
 }
+
+int
+tu_private_conf(const char *prefix, const char *dburl, char *dir,
+    size_t dirlen, char *conf, size_t conflen)
+{
+	const char	*base = getenv("BSC_TEST_CONF");
+	char		*text, *line, *save;
+	FILE		*f;
+
+	if (base == NULL || (text = tu_read_file(base, NULL)) == NULL)
+		return -1;
+	snprintf(dir, dirlen, "/tmp/%s-XXXXXX", prefix);
+	if (mkdtemp(dir) == NULL) {
+		free(text);
+		return -1;
+	}
+	snprintf(conf, conflen, "%s/bsc-mm.conf", dir);
+	if ((f = fopen(conf, "w")) == NULL) {
+		free(text);
+		return -1;
+	}
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "run_dir", 7) == 0)
+			fprintf(f, "run_dir = %s/run\n", dir);
+		else if (strncmp(line, "state_dir", 9) == 0)
+			fprintf(f, "state_dir = %s/state\n", dir);
+		else if (strncmp(line, "log_file", 8) == 0)
+			fprintf(f, "log_file = %s/app.log\n", dir);
+		else if (dburl != NULL && strncmp(line, "url = ", 6) == 0)
+			fprintf(f, "url = %s\n", dburl);
+		else
+			fprintf(f, "%s\n", line);
+	}
+	free(text);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+unsigned char *
+tu_unhex(const char *s, size_t *n)
+{
+	size_t		 len, i;
+	unsigned char	*out;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	len = strlen(s);
+	if (len % 2 != 0 || (out = malloc(len / 2 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len / 2; i++) {
+		int	hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			free(out);
+			return NULL;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*n = len / 2;
+	return out;
+}

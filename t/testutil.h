@@ -48,6 +48,20 @@ const char	*tu_bin(const char *name);
 int		 tu_run(char *out, size_t cap, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+/*
+ * A private copy of $BSC_TEST_CONF for one test: its own run, state and
+ * log locations under a new directory /tmp/<prefix>-XXXXXX (so its
+ * daemons never meet another test's), and, when dburl is not NULL, that
+ * database instead of the environment's. Writes the directory into dir
+ * and the config path into conf. Returns 0 or -1.
+ */
+int		 tu_private_conf(const char *prefix, const char *dburl,
+		    char *dir, size_t dirlen, char *conf, size_t conflen);
+
+/* Hex text (optional 0x) to bytes in a new buffer (caller frees), length
+ * in *n; NULL on bad hex. */
+unsigned char	*tu_unhex(const char *s, size_t *n);
+
 /* Skip the current test (return from it) with a recorded reason. */
 #define TU_SKIP(why) do { tu_skip(__func__, (why)); return; } while (0)
 
