@@ -174,8 +174,6 @@ child_rss(int run)
 				fprintf(stderr, "year run: %s\n", err);
 				_exit(1);
 			}
-			fprintf(stderr, "  (year run: %ld trades, return "
-			    "%.2f%%)\n", rep.trades, rep.total_return * 100);
 		}
 		kb = maxrss_kb();
 		(void)write(fd[1], &kb, sizeof(kb));

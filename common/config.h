@@ -9,6 +9,7 @@
  *	[wallets]           keystore_dir, password_file, treasury
  *	[marketd] [stratd] [fundsd] [monitord]   ctl, pub, heartbeat_ms
  *	[marketd]           also poll_ms, stale_blocks, exec_sizes, cex_url, ...
+ *	[stratd]            also wallet, max_order_quote, daily_loss_limit, ...
  *	[backtest]          pool_depth, gas_per_swap, order_size, jobs
  *	[token NAME]        address, decimals              (repeatable)
  *	[market SYMBOL]     pair, base, quote, fee_bps, cex_symbol (repeatable)
@@ -104,6 +105,21 @@ struct config {
 		int	 uptime_window_s;
 		int	 candles;	/* build and store 1m DEX candles */
 	} market;
+	struct {			/* [stratd] trading (docs/STRATD.md) */
+		char	*wallet;	/* keystore file name or address of the
+					 * trading wallet; NULL: no live mode */
+		char	*max_order_quote; /* quote units per order, "0": none */
+		char	*daily_loss_limit; /* quote units per strategy and
+					    * UTC day, "0": off */
+		int	 error_rate_limit_pct; /* 0: off */
+		int	 error_rate_min_orders;
+		char	*paper_gas_price_gwei;
+		int	 paper_gas_per_swap;
+		int	 swap_gas_min;	/* gas limit floor of a live swap */
+		int	 tick_max_age_ms; /* 0: stale_blocks x block_time_ms */
+		int	 poll_ms;	/* receipts; 0: block_time_ms / 2 */
+		int	 pnl_interval_ms; /* unrealized PnL and risk checks */
+	} strat;
 	struct {			/* [backtest] (docs/BACKTEST.md) */
 		char	*pool_depth;	/* quote reserve of the pool, "0": none */
 		char	*gas_per_swap;	/* quote tokens per swap */

@@ -45,7 +45,7 @@ usage(FILE *f)
 	    "        win_rate|max_drawdown] [--jobs N] [--top N]\n"
 	    "      many runs over every core, ranked, each stored\n"
 	    "options of quick-grid, run and sweep:\n"
-	    "  --interval I    candle interval (default: the finest stored)\n"
+	    "  --interval I    candle interval (default: the one covering the most time)\n"
 	    "  --fee-bps N     pool fee (default: the market's fee_bps, else 25)\n"
 	    "  --depth X       pool depth in quote tokens, 0 = no price impact\n"
 	    "                  (default: [backtest] pool_depth)\n"
@@ -302,23 +302,24 @@ check_symbol(struct db *d, const char *sym)
 	return 0;
 }
 
-/* The finest interval stored for sym (o->interval when given). */
+/*
+ * The interval: --interval, else the one covering the most of the window
+ * (bt_best_interval), else (an empty window: the error comes when
+ * loading) the one covering the most of all that is stored.
+ */
 static int
-pick_interval(struct db *d, const struct opts *o, char *iv, size_t cap)
+pick_interval(struct db *d, const struct opts *o, int64_t from, int64_t to,
+    char *iv, size_t cap)
 {
 	char	err[256];
 
 	if (o->interval != NULL) {
-		if (bt_interval_ms(o->interval) == 0) {
-			ctl_err("--interval '%s' is not a candle interval (1m, "
-			    "5m, 1h, 1d, ...)", o->interval);
-			return CTL_EXIT_USAGE;
-		}
 		snprintf(iv, cap, "%s", o->interval);
 		return 0;
 	}
-	if (bt_finest_interval(d, o->symbol, INT64_MIN, INT64_MAX, iv, cap,
-	    err, sizeof(err)) == -1) {
+	if (bt_best_interval(d, o->symbol, from, to, iv, cap, err,
+	    sizeof(err)) == -1 || (iv[0] == '\0' && bt_best_interval(d,
+	    o->symbol, INT64_MIN, INT64_MAX, iv, cap, err, sizeof(err)) == -1)) {
 		ctl_err("%s", err);
 		return CTL_EXIT_ERROR;
 	}
@@ -550,12 +551,16 @@ out:
 	return rc;
 }
 
-/* --from/--to/--days into a window; open ends stay open. */
+/*
+ * --from/--to/--days into a window (open ends stay open) and the candle
+ * interval into iv.
+ */
 static int
-window_args(struct db *d, const struct opts *o, const char *iv,
+window_args(struct db *d, const struct opts *o, char *iv, size_t ivcap,
     int64_t *from, int64_t *to)
 {
-	long	days;
+	long	days = 0;
+	int	rc;
 
 	*from = INT64_MIN;
 	*to = INT64_MAX;
@@ -572,6 +577,14 @@ window_args(struct db *d, const struct opts *o, const char *iv,
 			ctl_err("give --from or --days, not both");
 			return CTL_EXIT_USAGE;
 		}
+	}
+	if (*from != INT64_MIN && *to != INT64_MAX && *from >= *to) {
+		ctl_err("--from must be before --to");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = pick_interval(d, o, *from, *to, iv, ivcap)) != 0)
+		return rc;
+	if (days > 0) {
 		if (*to == INT64_MAX) {
 			/* The last N days of the data. */
 			const char	*p[2] = { o->symbol, iv };
@@ -587,10 +600,6 @@ window_args(struct db *d, const struct opts *o, const char *iv,
 			*to = strtoll(v, NULL, 10) + bt_interval_ms(iv);
 		}
 		*from = *to - days * DAY_MS;
-	}
-	if (*from != INT64_MIN && *to != INT64_MAX && *from >= *to) {
-		ctl_err("--from must be before --to");
-		return CTL_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -608,7 +617,7 @@ close_window(const struct bt_series *s, int64_t *from, int64_t *to)
 /* Shared start of quick-grid, run and sweep. */
 static int
 prepare(struct ctl *c, const struct opts *o, struct db **dp,
-    struct grid_market *m, char *iv, size_t ivcap)
+    struct grid_market *m)
 {
 	int	rc;
 
@@ -622,9 +631,12 @@ prepare(struct ctl *c, const struct opts *o, struct db **dp,
 		return rc;
 	if ((*dp = open_db(c, &rc)) == NULL)
 		return rc;
-	if ((rc = check_symbol(*dp, o->symbol)) != 0)
-		return rc;
-	return pick_interval(*dp, o, iv, ivcap);
+	if (o->interval != NULL && bt_interval_ms(o->interval) == 0) {
+		ctl_err("--interval '%s' is not a candle interval (1m, 5m, 1h, "
+		    "1d, ...)", o->interval);
+		return CTL_EXIT_USAGE;
+	}
+	return check_symbol(*dp, o->symbol);
 }
 
 static int
@@ -651,9 +663,9 @@ cmd_quick(struct ctl *c, int argc, char **argv)
 		ctl_err("--grid-count '%s' is not 2..%d", o.gc, GRID_MAX_COUNT);
 		return CTL_EXIT_USAGE;
 	}
-	if ((rc = prepare(c, &o, &d, &m, iv, sizeof(iv))) != 0)
+	if ((rc = prepare(c, &o, &d, &m)) != 0)
 		return rc;
-	if ((rc = window_args(d, &o, iv, &from, &to)) != 0)
+	if ((rc = window_args(d, &o, iv, sizeof(iv), &from, &to)) != 0)
 		return rc;
 	if ((rc = load_window(d, o.symbol, iv, from, to, &s)) != 0)
 		return rc;
@@ -753,9 +765,9 @@ cmd_run(struct ctl *c, int argc, char **argv)
 		    "parameters)");
 		return CTL_EXIT_USAGE;
 	}
-	if ((rc = prepare(c, &o, &d, &m, iv, sizeof(iv))) != 0)
+	if ((rc = prepare(c, &o, &d, &m)) != 0)
 		return rc;
-	if ((rc = window_args(d, &o, iv, &from, &to)) != 0)
+	if ((rc = window_args(d, &o, iv, sizeof(iv), &from, &to)) != 0)
 		return rc;
 	if ((rc = load_window(d, o.symbol, iv, from, to, &s)) != 0)
 		return rc;
@@ -1133,14 +1145,14 @@ cmd_sweep(struct ctl *c, int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 	}
-	if ((rc = prepare(c, &o, &d, &m, iv, sizeof(iv))) != 0)
+	if ((rc = prepare(c, &o, &d, &m)) != 0)
 		return rc;
 	jobs = c->cfg->backtest.jobs;
 	if (o.jobs && int_arg(o.jobs, 1, 1024, &jobs) == -1) {
 		ctl_err("--jobs '%s' is not 1..1024", o.jobs);
 		return CTL_EXIT_USAGE;
 	}
-	if ((rc = window_args(d, &o, iv, &from, &to)) != 0)
+	if ((rc = window_args(d, &o, iv, sizeof(iv), &from, &to)) != 0)
 		return rc;
 	if ((rc = load_window(d, o.symbol, iv, from, to, &s)) != 0)
 		return rc;

@@ -560,7 +560,10 @@ market_fetch(struct ctl *c, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
+	/* By default up to the last closed candle: the one still open
+	 * would be stored half-made and never updated. */
 	end = (int64_t)now.tv_sec * 1000;
+	end -= end % ivms + 1;
 	if (to != NULL && parse_time(to, &end) == -1) {
 		ctl_err("market fetch: bad --to '%s'", to);
 		return CTL_EXIT_USAGE;

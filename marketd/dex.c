@@ -496,6 +496,17 @@ feed_main(void *arg)
 				delay = f->o.backoff_max_ms;
 			continue;
 		}
+		/* After failures, read the pools again even on the same
+		 * head: what the daemon has is marked as not fresh. */
+		if (fails > 0)
+			have_last = 0;
+		if (have_last && head < last) {
+			/* A lagging endpoint (after a failover): its state
+			 * is older than what we published. Not fresh; if it
+			 * lasts, the markets go stale. */
+			delay = f->o.poll_ms;
+			continue;
+		}
 		if (have_last && head == last) {
 			m->type = DEX_MSG_ALIVE;
 			m->block = head;

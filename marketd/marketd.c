@@ -993,6 +993,8 @@ reload_hook(struct daemon *d)
 	md->factory = factory;
 	md->has_factory = hf;
 	set_limits(md);
+	if (d->cfg->market.candles && n > 0 && d->db == NULL)
+		daemon_use_db(d);
 	if (start_feeds(md) == -1)
 		log_warnx("feeds did not restart after the reload");
 	log_info("markets reloaded markets=%d", n);

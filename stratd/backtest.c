@@ -384,32 +384,39 @@ ms_param(int64_t ms, char *buf, size_t cap, const char *open)
 }
 
 int
-bt_finest_interval(struct db *d, const char *symbol, int64_t from_ms,
+bt_best_interval(struct db *d, const char *symbol, int64_t from_ms,
     int64_t to_ms, char *out, size_t cap, char *err, size_t errlen)
 {
 	PGresult	*res;
 	const char	*pv[3];
 	char		 fb[32], tb[32];
-	int64_t		 best = 0;
+	int64_t		 best_ms = 0;
+	double		 best_cover = 0.0;
 	int		 i;
 
 	out[0] = '\0';
 	pv[0] = symbol;
 	pv[1] = ms_param(from_ms, fb, sizeof(fb), NULL);
 	pv[2] = ms_param(to_ms, tb, sizeof(tb), NULL);
-	res = db_query(d, "SELECT DISTINCT interval FROM candles WHERE "
+	res = db_query(d, "SELECT interval, count(*) FROM candles WHERE "
 	    "symbol = $1 AND ($2::bigint IS NULL OR open_time >= "
 	    "to_timestamp($2::bigint / 1000.0)) AND ($3::bigint IS NULL "
-	    "OR open_time < to_timestamp($3::bigint / 1000.0))", 3, pv);
+	    "OR open_time < to_timestamp($3::bigint / 1000.0)) "
+	    "GROUP BY interval", 3, pv);
 	if (res == NULL) {
 		snprintf(err, errlen, "loading candles: %s", db_error(d));
 		return -1;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
 		int64_t	ms = bt_interval_ms(PQgetvalue(res, i, 0));
+		double	cover = (double)ms * strtod(PQgetvalue(res, i, 1), NULL);
 
-		if (ms > 0 && (best == 0 || ms < best)) {
-			best = ms;
+		if (ms <= 0)
+			continue;
+		if (best_ms == 0 || cover > best_cover ||
+		    (cover == best_cover && ms < best_ms)) {
+			best_ms = ms;
+			best_cover = cover;
 			snprintf(out, cap, "%s", PQgetvalue(res, i, 0));
 		}
 	}
@@ -433,7 +440,7 @@ bt_series_load(struct db *d, const char *symbol, const char *interval,
 	pv[1] = ms_param(from_ms, fb, sizeof(fb), NULL);
 	pv[2] = ms_param(to_ms, tb, sizeof(tb), NULL);
 	if (interval == NULL || *interval == '\0') {
-		if (bt_finest_interval(d, symbol, from_ms, to_ms, iv,
+		if (bt_best_interval(d, symbol, from_ms, to_ms, iv,
 		    sizeof(iv), err, errlen) == -1)
 			return -1;
 		if (iv[0] == '\0')

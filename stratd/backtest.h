@@ -80,11 +80,12 @@ int	bt_series_load(struct db *, const char *symbol, const char *interval,
 	    size_t errlen);
 
 /*
- * The finest candle interval stored for symbol with an open time in
- * [from_ms, to_ms) into out ("" when there is none). Returns 0, or -1
- * with err.
+ * The candle interval of symbol that covers the most time with an open
+ * time in [from_ms, to_ms) (candles x interval; the finest on a tie) into
+ * out ("" when there is none): a few minutes of 1m candles do not hide
+ * weeks of 5m ones. Returns 0, or -1 with err.
  */
-int	bt_finest_interval(struct db *, const char *symbol, int64_t from_ms,
+int	bt_best_interval(struct db *, const char *symbol, int64_t from_ms,
 	    int64_t to_ms, char *out, size_t cap, char *err, size_t errlen);
 
 /*

@@ -57,8 +57,6 @@ struct grid {
 	double			 lo, hi;	/* fast-path triggers */
 	double			 last;		/* last observed price, 0 none */
 	struct grid_totals	 tot;
-	struct grid_order	 init_ord;	/* id 0: none pending */
-	struct grid_order	 close_ord;
 	u256			 lot;
 };
 
@@ -962,7 +960,6 @@ stopping(struct grid *g, int64_t t, struct grid_order *out)
 			g->c[k].state = C_SELL_PENDING;
 			g->c[k].pend = *o;
 		}
-	g->close_ord = *o;
 	return 1;
 }
 
@@ -1009,7 +1006,6 @@ lay(struct grid *g, double price, int64_t t, struct grid_order *out)
 			g->c[k].state = C_BUY_PENDING;
 			g->c[k].pend = *o;
 		}
-	g->init_ord = *o;
 	return 1;
 }
 
@@ -1270,7 +1266,6 @@ grid_fill(struct grid *g, const struct grid_order *o,
 			c->since = f->t_ms;
 			memset(&c->pend, 0, sizeof(c->pend));
 		}
-		memset(&g->init_ord, 0, sizeof(g->init_ord));
 	} else {
 		u256	whole = u256_from_u64(0), got = u256_from_u64(0);
 		u256	gas = u256_from_u64(0), share, gshare, gas2;
@@ -1301,7 +1296,6 @@ grid_fill(struct grid *g, const struct grid_order *o,
 			c->since = -1;
 			memset(&c->pend, 0, sizeof(c->pend));
 		}
-		memset(&g->close_ord, 0, sizeof(g->close_ord));
 	}
 	finish_stop(g);
 	recompute_triggers(g);
@@ -1338,10 +1332,6 @@ grid_fail(struct grid *g, const struct grid_order *o)
 	}
 	if (!found)
 		return -1;
-	if (o->kind == GRID_ORDER_INIT)
-		memset(&g->init_ord, 0, sizeof(g->init_ord));
-	if (o->kind == GRID_ORDER_CLOSE)
-		memset(&g->close_ord, 0, sizeof(g->close_ord));
 	g->tot.failed++;
 	/* A failed CLOSE is retried at the next observation (STOPPING). */
 	recompute_triggers(g);
@@ -1651,10 +1641,6 @@ grid_restore(const struct grid_params *p, const struct grid_market *m,
 				    "pending without a valid order", k);
 				goto fail;
 			}
-			if (c->pend.kind == GRID_ORDER_INIT)
-				g->init_ord = c->pend;
-			if (c->pend.kind == GRID_ORDER_CLOSE)
-				g->close_ord = c->pend;
 		}
 		k++;
 	}

@@ -26,6 +26,7 @@ static char	out[1 << 16];
 /* --- serving the recordings --- */
 
 struct recorded {
+	cJSON	*root;
 	cJSON	*routes;
 };
 
@@ -134,11 +135,20 @@ start_stub(void)
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_nonnull(t = tu_read_file(f, NULL));
-	rec.routes = cJSON_GetObjectItem(cJSON_Parse(t), "routes");
+	rec.root = cJSON_Parse(t);
+	rec.routes = cJSON_GetObjectItem(rec.root, "routes");
 	ck_assert_ptr_nonnull(rec.routes);
 	free(t);
 	ck_assert_ptr_nonnull(hs = httpstub_new());
 	httpstub_set_handler(hs, serve, &rec);
+}
+
+static void
+stop_stub(void)
+{
+	httpstub_free(&hs);
+	cJSON_Delete(rec.root);
+	rec.root = rec.routes = NULL;
 }
 
 #define NEED_SHARED() do {						\
@@ -185,7 +195,7 @@ START_TEST(book_ticker)
 	cex_free(&c);
 	ck_assert_ptr_null(c);
 	cex_free(&c);
-	httpstub_free(&hs);
+	stop_stub();
 }
 END_TEST
 
@@ -289,7 +299,7 @@ START_TEST(klines_and_paging)
 	ck_assert_int_eq(e.kind, CEX_ERR_API);
 	free(acc);
 	cex_free(&c);
-	httpstub_free(&hs);
+	stop_stub();
 }
 END_TEST
 
@@ -395,7 +405,7 @@ START_TEST(rate_limits)
 	ck_assert_int_eq(st.used_weight, 5950);
 	ck_assert(st.blocked_ms > 0);
 	cex_free(&c);
-	httpstub_free(&hs);
+	stop_stub();
 }
 END_TEST
 
@@ -526,7 +536,7 @@ START_TEST(garbage_replies)
 	ck_assert_ptr_null(cex_new(&o));
 	o.base_url = "ftp://x";
 	ck_assert_ptr_null(cex_new(&o));
-	httpstub_free(&hs);
+	stop_stub();
 }
 END_TEST
 
@@ -642,7 +652,7 @@ START_TEST(fetch_into_db)
 	    "rc=%d %s", rc, out);
 	ck_assert_int_eq(sql_count("SELECT count(*) FROM audit_log WHERE "
 	    "command = 'market fetch'"), 4);
-	httpstub_free(&hs);
+	stop_stub();
 	/* The exchange is down: exit 1, a clear error. */
 	rc = ctl("market fetch -s ETH/BTC -i 1d --from 2019-01-01 --to "
 	    "2019-01-05");

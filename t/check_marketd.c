@@ -380,7 +380,7 @@ check_exec(struct rpc *r, const char *router, cJSON *t, const char *base,
 
 /* --- recorded Binance replies for the reference price --- */
 
-static cJSON	*routes;
+static cJSON	*routes, *recorded;
 
 static int
 serve(void *arg, const struct httpstub_req *req, struct httpstub_resp *resp)
@@ -416,7 +416,8 @@ cex_stub(void)
 	if (f == NULL)
 		return NULL;
 	ck_assert_ptr_nonnull(t = tu_read_file(f, NULL));
-	ck_assert_ptr_nonnull(routes = cJSON_GetObjectItem(cJSON_Parse(t),
+	recorded = cJSON_Parse(t);
+	ck_assert_ptr_nonnull(routes = cJSON_GetObjectItem(recorded,
 	    "routes"));
 	free(t);
 	ck_assert_ptr_nonnull(hs = httpstub_new());
@@ -656,6 +657,7 @@ START_TEST(swap_moves_price)
 	bus_sub_free(&sub);
 	bus_ctx_free(&z);
 	httpstub_free(&hs);
+	cJSON_Delete(recorded);
 }
 END_TEST
 
