@@ -119,10 +119,13 @@ $(B)/t/check_%: t/check_%.c $(TEST_SUPPORT) $(DAEMON_LIBS) $(COMMON_LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -It $(SAN_LD) $(LDFLAGS) -o $@ $< \
 	    $(TEST_SUPPORT) $(DAEMON_LIBS) $(COMMON_LIB) $(CHECK_LIBS) $(LDLIBS)
 
-$(B)/bench/bench_%: bench/bench_%.c $(DAEMON_LIBS) $(COMMON_LIB)
+# Benchmarks may use the test support objects (t/httpstub.c as a stub
+# JSON-RPC server, for one).
+$(B)/bench/bench_%: bench/bench_%.c $(TEST_SUPPORT) $(DAEMON_LIBS) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_LD) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) \
+	$(Q)$(CC) $(ALL_CFLAGS) -It $(SAN_LD) $(LDFLAGS) -o $@ $< \
+	    $(TEST_SUPPORT) $(DAEMON_LIBS) \
 	    $(COMMON_LIB) $(LDLIBS)
 
 tests: $(BINS) $(TEST_BINS)

@@ -14,8 +14,8 @@
  *     JSON), the exact AMM math for 3 order sizes on both sides, the tick
  *     JSON and the publish.
  *
- * The chain is a stub JSON-RPC server in this process (t/httpstub, built
- * in here) that makes a new block every BLOCK_MS and answers
+ * The chain is a stub JSON-RPC server in this process (t/httpstub) that
+ * makes a new block every BLOCK_MS and answers
  * eth_blockNumber, eth_getBlockByNumber and eth_call (token0, token1,
  * getReserves, with reserves that change every block) in batches: the
  * local Hardhat chain cannot hold 100 pools cheaply, and a stub keeps the
@@ -35,8 +35,7 @@
 
 #include "bus.h"
 
-/* The stub server, compiled in: bench/ links no test objects. */
-#include "../t/httpstub.c"
+#include "httpstub.h"
 
 #define BLOCK_MS	100	/* the stub chain's block time */
 #define WARMUP_MS	2500
@@ -285,7 +284,6 @@ run(const char *bin, int nmarkets)
 			last_block[idx] = blk;
 			cJSON_Delete(j);
 		}
-		httpstub_clear_requests(hs);
 	}
 	cpu1 = cpu_ns(pid);
 	b1 = head();

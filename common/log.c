@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@ static char		 log_proc[32] = "bsc";
 static enum log_level	 log_min = LOG_LVL_INFO;
 static int		 log_ts;
 static FILE		*log_file;
+/* marketd's feed threads log through rpc.c while the main thread may
+ * reopen the file on SIGHUP: one lock around the file and each line. */
+static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -30,24 +34,26 @@ log_init(const char *procname, enum log_level min, int timestamps)
 int
 log_set_file(const char *path)
 {
-	FILE	*f;
-	int	 fd;
+	FILE	*f = NULL;
+	int	 fd, e;
 
-	if (log_file != NULL) {
+	if (path != NULL && *path != '\0') {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1)
+			return -1;
+		if ((f = fdopen(fd, "a")) == NULL) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		setvbuf(f, NULL, _IOLBF, 0);
+	}
+	pthread_mutex_lock(&log_mtx);
+	if (log_file != NULL)
 		fclose(log_file);
-		log_file = NULL;
-	}
-	if (path == NULL || *path == '\0')
-		return 0;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	if ((f = fdopen(fd, "a")) == NULL) {
-		close(fd);
-		return -1;
-	}
-	setvbuf(f, NULL, _IOLBF, 0);
 	log_file = f;
+	pthread_mutex_unlock(&log_mtx);
 	return 0;
 }
 
@@ -95,12 +101,14 @@ log_vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 		snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%03ldZ ",
 		    now.tv_nsec / 1000000);
 	}
+	pthread_mutex_lock(&log_mtx);
 	fprintf(stderr, "%slevel=%s proc=%s %s\n", log_ts ? ts : "",
 	    level_names[lvl], log_proc, line);
 	/* The log file always carries timestamps: nobody adds them there. */
 	if (log_file != NULL)
 		fprintf(log_file, "%slevel=%s proc=%s %s\n", ts,
 		    level_names[lvl], log_proc, line);
+	pthread_mutex_unlock(&log_mtx);
 	errno = saved;
 }
 

@@ -309,7 +309,7 @@ check_symbol(struct db *d, const char *sym)
  */
 static int
 pick_interval(struct db *d, const struct opts *o, int64_t from, int64_t to,
-    char *iv, size_t cap)
+    int64_t recent_ms, char *iv, size_t cap)
 {
 	char	err[256];
 
@@ -317,9 +317,10 @@ pick_interval(struct db *d, const struct opts *o, int64_t from, int64_t to,
 		snprintf(iv, cap, "%s", o->interval);
 		return 0;
 	}
-	if (bt_best_interval(d, o->symbol, from, to, iv, cap, err,
+	if (bt_best_interval(d, o->symbol, from, to, recent_ms, iv, cap, err,
 	    sizeof(err)) == -1 || (iv[0] == '\0' && bt_best_interval(d,
-	    o->symbol, INT64_MIN, INT64_MAX, iv, cap, err, sizeof(err)) == -1)) {
+	    o->symbol, INT64_MIN, INT64_MAX, 0, iv, cap, err,
+	    sizeof(err)) == -1)) {
 		ctl_err("%s", err);
 		return CTL_EXIT_ERROR;
 	}
@@ -582,7 +583,9 @@ window_args(struct db *d, const struct opts *o, char *iv, size_t ivcap,
 		ctl_err("--from must be before --to");
 		return CTL_EXIT_USAGE;
 	}
-	if ((rc = pick_interval(d, o, *from, *to, iv, ivcap)) != 0)
+	/* --days with an open end: each interval's own last N days. */
+	if ((rc = pick_interval(d, o, *from, *to, days > 0 && *to == INT64_MAX ?
+	    days * DAY_MS : 0, iv, ivcap)) != 0)
 		return rc;
 	if (days > 0) {
 		if (*to == INT64_MAX) {

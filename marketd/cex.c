@@ -511,6 +511,44 @@ cex_book_ticker(struct cex *c, const char *symbol, struct cex_book *out,
 }
 
 int
+cex_book_tickers(struct cex *c, const char *const *symbols, int n,
+    struct cex_book *out, int *ok, struct cex_error *err)
+{
+	char			*pq;
+	size_t			 len = 0, cap;
+	int			 i;
+	struct cex_error	 e;
+
+	if (n < 1 || n > CEX_MAX_SYMBOLS)
+		return efail(err, CEX_ERR_USAGE, "bad symbol count");
+	for (i = 0; i < n; i++)
+		if (!cex_symbol_ok(symbols[i]))
+			return efail(err, CEX_ERR_USAGE, "bad exchange symbol");
+	/* ["A","B"] URL-encoded: %5B %22A%22 %2C ... %5D. */
+	cap = 64 + (size_t)n * 32;
+	if ((pq = malloc(cap)) == NULL)
+		return efail(err, CEX_ERR_USAGE, "out of memory");
+	len = (size_t)snprintf(pq, cap, "/api/v3/ticker/bookTicker?symbols=%%5B");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(pq + len, cap - len, "%s%%22%s%%22",
+		    i ? "%2C" : "", symbols[i]);
+	snprintf(pq + len, cap - len, "%%5D");
+	if (get(c, pq, err) == -1) {
+		free(pq);
+		return -1;
+	}
+	free(pq);
+	for (i = 0; i < n; i++)
+		ok[i] = cex_parse_book(c->buf, c->len, symbols[i], &out[i],
+		    &e) == 0;
+	/* Not an array at all: the reply is garbage, not a missing symbol. */
+	if (c->len == 0 || c->buf[strspn(c->buf, " \t\r\n")] != '[')
+		return efail(err, CEX_ERR_PARSE, "bookTicker: reply is not an "
+		    "array");
+	return 0;
+}
+
+int
 cex_klines(struct cex *c, const char *symbol, const char *interval,
     int64_t start_ms, int64_t end_ms, int limit, struct candle **rows,
     size_t *n, struct cex_error *err)

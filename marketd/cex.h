@@ -24,6 +24,7 @@
 #include "dec.h"
 
 #define CEX_KLINES_LIMIT	1000	/* rows per klines request (max) */
+#define CEX_MAX_SYMBOLS		128	/* symbols in one bookTicker request */
 
 struct cex_opts {
 	const char	*base_url;	/* "https://api.binance.com" */
@@ -91,6 +92,15 @@ int	 cex_symbol_ok(const char *s);
 /* GET bookTicker for symbol. Returns 0 or -1 with err filled. */
 int	 cex_book_ticker(struct cex *, const char *symbol,
 	    struct cex_book *out, struct cex_error *err);
+
+/*
+ * GET bookTicker for n (1..CEX_MAX_SYMBOLS) symbols in one request
+ * (?symbols=["A","B"], weight 4 on Binance instead of 2 per symbol).
+ * On success ok[i] tells whether symbols[i] was in the reply, with out[i]
+ * filled. Returns 0, or -1 when the request as a whole failed.
+ */
+int	 cex_book_tickers(struct cex *, const char *const *symbols, int n,
+	    struct cex_book *out, int *ok, struct cex_error *err);
 
 /*
  * GET one page of klines: open times in [start_ms, end_ms], at most limit

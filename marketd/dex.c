@@ -407,6 +407,7 @@ feed_main(void *arg)
 	void			*s;
 	uint64_t		 head = 0, last = 0;
 	int			 have_last = 0, delay, all, i, fails = 0;
+	int			 behind = 0;
 	long long		 next_resolve = 0, t0;
 
 	if ((s = zmq_socket(f->zctx, ZMQ_PAIR)) == NULL)
@@ -500,12 +501,18 @@ feed_main(void *arg)
 		 * head: what the daemon has is marked as not fresh. */
 		if (fails > 0)
 			have_last = 0;
-		if (have_last && head < last) {
+		if (have_last && head < last && ++behind < 3) {
 			/* A lagging endpoint (after a failover): its state
-			 * is older than what we published. Not fresh; if it
-			 * lasts, the markets go stale. */
+			 * is older than what we published, so not fresh.
+			 * Three polls in a row: the chain went back (a reorg,
+			 * a test chain's revert), read it as it is. */
 			delay = f->o.poll_ms;
 			continue;
+		}
+		if (head >= last || behind >= 3) {
+			if (behind >= 3)
+				have_last = 0;
+			behind = 0;
 		}
 		if (have_last && head == last) {
 			m->type = DEX_MSG_ALIVE;

@@ -366,9 +366,11 @@ static void
 on_tick(struct md *md, int idx, const struct dex_msg *msg,
     const struct dex_item *it, long long now)
 {
+	/* Static: up to a day of flat candles, too big for the stack;
+	 * only the daemon's loop calls this. */
+	static struct candle	 closed[MAX_CLOSED];
 	struct md_market	*m = &md->m[idx];
 	struct tick		 t;
-	struct candle		 closed[MAX_CLOSED];
 	size_t			 nclosed = 0;
 	u256			 vol = u256_from_u64(0), db;
 	int			 was_stale = m->dex.stale, fresh = 1;

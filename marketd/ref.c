@@ -23,6 +23,8 @@ struct ref_feed {
 	int			 started;
 	struct ref_feed_opts	 o;
 	struct ref_msg		 in;
+	struct cex_book		 books[REF_MAX_SYMBOLS];	/* thread's */
+	int			 ok[REF_MAX_SYMBOLS];
 };
 
 static long long
@@ -78,7 +80,42 @@ feed_main(void *arg)
 		if (wait_stop(s, delay))
 			break;
 		t0 = now_ms();
-		for (i = 0; i < f->o.n; i++) {
+		/* Three symbols or more: one request for all. */
+		if (c != NULL && f->o.n >= 3) {
+			const char	*syms[REF_MAX_SYMBOLS];
+			struct cex_book	*books = f->books;
+			int		*ok = f->ok, rc;
+
+			for (i = 0; i < f->o.n; i++)
+				syms[i] = f->o.symbol[i];
+			rc = cex_book_tickers(c, syms, f->o.n, books, ok, &e);
+			cex_stats(c, &st);
+			for (i = 0; i < f->o.n; i++) {
+				memset(&m, 0, sizeof(m));
+				m.idx = f->o.idx[i];
+				m.used_weight = st.used_weight;
+				if (rc == 0 && ok[i]) {
+					m.ok = 1;
+					m.book = books[i];
+					m.t_us = tick_now_us();
+				} else if (rc == 0) {
+					m.kind = CEX_ERR_PARSE;
+					snprintf(m.error, sizeof(m.error),
+					    "parse: %s not in the bookTicker "
+					    "reply", f->o.symbol[i]);
+				} else {
+					m.kind = e.kind;
+					m.retry_after_ms = e.retry_after_ms;
+					snprintf(m.error, sizeof(m.error),
+					    "%s: %s", cex_err_kind_name(e.kind),
+					    e.message);
+				}
+				zmq_send(s, &m, sizeof(m), 0);
+			}
+			i = f->o.n;
+		} else
+			i = 0;
+		for (; i < f->o.n; i++) {
 			memset(&m, 0, sizeof(m));
 			m.idx = f->o.idx[i];
 			if (c == NULL) {

@@ -1,7 +1,9 @@
 /*
  * ref.h: the CEX reference feed: a thread that polls the best bid and ask
- * of every market with a cex_symbol (cex.h) every poll_ms and hands each
- * result to the daemon as a struct ref_msg over an inproc PAIR socket.
+ * of every market with a cex_symbol (cex.h) every poll_ms (one request per
+ * symbol, or one for all of them when there are three or more) and hands
+ * each result to the daemon as a struct ref_msg over an inproc PAIR
+ * socket.
  * While the exchange rate-limits us (429/418 with Retry-After, or the
  * request weight nearly used up) the thread sends nothing to it and
  * reports the wait instead.

@@ -385,11 +385,12 @@ ms_param(int64_t ms, char *buf, size_t cap, const char *open)
 
 int
 bt_best_interval(struct db *d, const char *symbol, int64_t from_ms,
-    int64_t to_ms, char *out, size_t cap, char *err, size_t errlen)
+    int64_t to_ms, int64_t recent_ms, char *out, size_t cap, char *err,
+    size_t errlen)
 {
 	PGresult	*res;
-	const char	*pv[3];
-	char		 fb[32], tb[32];
+	const char	*pv[4];
+	char		 fb[32], tb[32], rb[32];
 	int64_t		 best_ms = 0;
 	double		 best_cover = 0.0;
 	int		 i;
@@ -398,11 +399,16 @@ bt_best_interval(struct db *d, const char *symbol, int64_t from_ms,
 	pv[0] = symbol;
 	pv[1] = ms_param(from_ms, fb, sizeof(fb), NULL);
 	pv[2] = ms_param(to_ms, tb, sizeof(tb), NULL);
-	res = db_query(d, "SELECT interval, count(*) FROM candles WHERE "
-	    "symbol = $1 AND ($2::bigint IS NULL OR open_time >= "
-	    "to_timestamp($2::bigint / 1000.0)) AND ($3::bigint IS NULL "
-	    "OR open_time < to_timestamp($3::bigint / 1000.0)) "
-	    "GROUP BY interval", 3, pv);
+	snprintf(rb, sizeof(rb), "%lld", (long long)recent_ms);
+	pv[3] = recent_ms > 0 ? rb : NULL;
+	res = db_query(d, "SELECT interval, count(*) FROM (SELECT interval, "
+	    "open_time, max(open_time) OVER (PARTITION BY interval) AS newest "
+	    "FROM candles WHERE symbol = $1 AND ($2::bigint IS NULL OR "
+	    "open_time >= to_timestamp($2::bigint / 1000.0)) AND ($3::bigint "
+	    "IS NULL OR open_time < to_timestamp($3::bigint / 1000.0))) c "
+	    "WHERE $4::bigint IS NULL OR open_time > newest - "
+	    "make_interval(secs => $4::bigint / 1000.0) GROUP BY interval", 4,
+	    pv);
 	if (res == NULL) {
 		snprintf(err, errlen, "loading candles: %s", db_error(d));
 		return -1;
@@ -440,7 +446,7 @@ bt_series_load(struct db *d, const char *symbol, const char *interval,
 	pv[1] = ms_param(from_ms, fb, sizeof(fb), NULL);
 	pv[2] = ms_param(to_ms, tb, sizeof(tb), NULL);
 	if (interval == NULL || *interval == '\0') {
-		if (bt_best_interval(d, symbol, from_ms, to_ms, iv,
+		if (bt_best_interval(d, symbol, from_ms, to_ms, 0, iv,
 		    sizeof(iv), err, errlen) == -1)
 			return -1;
 		if (iv[0] == '\0')

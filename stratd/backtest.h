@@ -80,13 +80,17 @@ int	bt_series_load(struct db *, const char *symbol, const char *interval,
 	    size_t errlen);
 
 /*
- * The candle interval of symbol that covers the most time with an open
- * time in [from_ms, to_ms) (candles x interval; the finest on a tie) into
- * out ("" when there is none): a few minutes of 1m candles do not hide
- * weeks of 5m ones. Returns 0, or -1 with err.
+ * The candle interval of symbol that covers the most time (candles x
+ * interval; the finest on a tie) into out ("" when there is none), so a
+ * few minutes of 1m candles do not hide weeks of 5m ones. The candles
+ * counted are those with an open time in [from_ms, to_ms) or, with
+ * recent_ms > 0, those within recent_ms of each interval's own newest
+ * candle (quick-grid's "last N days of the data"). Returns 0, or -1 with
+ * err.
  */
 int	bt_best_interval(struct db *, const char *symbol, int64_t from_ms,
-	    int64_t to_ms, char *out, size_t cap, char *err, size_t errlen);
+	    int64_t to_ms, int64_t recent_ms, char *out, size_t cap, char *err,
+	    size_t errlen);
 
 /*
  * Length of a candle interval ("5m" -> 300000), 0 when unknown.

@@ -317,6 +317,8 @@ c_cond_create(void *ctx, const cJSON *args, cJSON **data,
 		return -1;
 	log_info("conditional order created id=%lld symbol=%s kind=%s "
 	    "trigger=%s", id, n.symbol, n.kind, n.trigger_price);
+	if (c->on_conditional != NULL)
+		c->on_conditional(c, id);
 	*data = cJSON_CreateObject();
 	cJSON_AddNumberToObject(*data, "id", (double)id);
 	return 0;
@@ -337,6 +339,8 @@ c_cond_cancel(void *ctx, const cJSON *args, cJSON **data,
 	    "operator", err) == -1)
 		return -1;
 	log_info("conditional order cancelled id=%lld", id);
+	if (c->on_conditional != NULL)
+		c->on_conditional(c, id);
 	*data = cJSON_CreateObject();
 	cJSON_AddNumberToObject(*data, "id", (double)id);
 	cJSON_AddStringToObject(*data, "status", "cancelled");

@@ -41,6 +41,8 @@ struct stratd_core {
 	 * reply goes out. */
 	void		(*on_strategy)(struct stratd_core *, long long id);
 	void		(*on_halt)(struct stratd_core *);
+	/* A conditional order was created or cancelled (NULL in bsc-ctl). */
+	void		(*on_conditional)(struct stratd_core *, long long id);
 	/* The latest fresh price of a symbol (stratd: from marketd's ticks);
 	 * NULL or -1: unknown. Used to lay a grid created without bounds. */
 	int		(*price)(struct stratd_core *, const char *symbol,

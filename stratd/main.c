@@ -3,13 +3,16 @@
  *
  * main.c only wires the process together: the daemon skeleton, the
  * command handlers (cmds.c) over the database records (store.c), the
- * emergency state read before anything else, and the status fields
- * `bot status` shows.
+ * emergency state read before anything else, the trading engine
+ * (engine.c: marketd's events, its timer, its hooks into the commands),
+ * and the status fields `bot status` shows.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "db.h"
+#include "engine.h"
 #include "log.h"
 #include "store.h"
 #include "stratd.h"
@@ -26,6 +29,21 @@ status_hook(struct daemon *d, cJSON *o)
 		cJSON_AddItemToObject(o, "counts", cnt);
 	else
 		cJSON_Delete(cnt);
+	if (s->core.engine != NULL)
+		cJSON_AddItemToObject(o, "engine",
+		    engine_status(s->core.engine));
+}
+
+static void
+on_events(struct daemon *d, void *arg)
+{
+	engine_drain(arg);
+}
+
+static void
+on_poll(struct daemon *d, void *arg)
+{
+	engine_poll(arg);
 }
 
 /* Re-read the emergency state on every heartbeat tick: a stop recorded
@@ -54,6 +72,8 @@ reload_hook(struct daemon *d)
 	struct stratd_ctx	*s = d->user;
 
 	s->core.cfg = d->cfg;
+	if (s->core.engine != NULL)
+		engine_reload(s->core.engine, d->cfg);
 	return 0;
 }
 
@@ -61,6 +81,8 @@ int
 main(int argc, char **argv)
 {
 	static struct stratd_ctx	s;
+	struct engine			*e;
+	char				 err[512];
 
 	daemon_init(&s.d, "stratd", argc, argv);
 	s.d.user = &s;
@@ -73,11 +95,21 @@ main(int argc, char **argv)
 	if (s.core.halted)
 		log_warnx("starting halted: emergency stop in force or "
 		    "database unreachable");
+	if ((e = engine_new(&s.core, s.d.zctx, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		daemon_fini(&s.d);
+		exit(DAEMON_EXIT_CONFIG);
+	}
 	daemon_set_commands(&s.d, stratd_cmds, &s.core);
 	s.d.status_hook = status_hook;
 	s.d.reload_hook = reload_hook;
 	daemon_add_timer(&s.d, 1000, check_emergency, &s);
+	engine_start(e);
+	if (engine_socket(e) != NULL)
+		daemon_add_io(&s.d, engine_socket(e), -1, on_events, e);
+	daemon_add_timer(&s.d, engine_poll_ms(e), on_poll, e);
 	daemon_run(&s.d);
+	engine_free(&e);
 	daemon_fini(&s.d);
 	return 0;
 }

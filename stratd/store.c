@@ -511,7 +511,9 @@ store_strategy_pnl(struct db *d, long long id, struct cmd_error *err)
 	    "(SELECT max(day) FROM pnl_daily WHERE strategy_id = $1)), 0)::text, "
 	    "'fees', coalesce(sum(fees), 0)::text, "
 	    "'gas', coalesce(sum(gas), 0)::text, "
-	    "'pnl', (coalesce(sum(realized), 0) - coalesce(sum(fees), 0) - "
+	    /* realized is after pool fees (the swaps' real amounts,
+	     * docs/STRATD.md): fees are shown, not subtracted again. */
+	    "'pnl', (coalesce(sum(realized), 0) - "
 	    "coalesce(sum(gas), 0))::text, "
 	    "'trades', coalesce(sum(trades), 0), "
 	    "'round_trips', coalesce(sum(round_trips), 0), "

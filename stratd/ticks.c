@@ -198,9 +198,10 @@ ticks_put(struct ticks *t, const struct stratd_tick *tk, long long now_ms)
 		if (t->n == TICKS_MAX)
 			return NULL;
 		e = &t->e[t->n++];
-	} else if (tk->block < e->t.block)
-		return NULL;	/* out of order (a restarted marketd catching
-				 * up is newer, never older) */
+	} else if (tk->block < e->t.block &&
+	    now_ms - e->t.recv_ms <= t->max_age_ms)
+		return NULL;	/* out of order; an older block is taken only
+				 * once the kept one is stale (a new chain) */
 	e->t = *tk;
 	e->t.recv_ms = now_ms;
 	if (!tk->stale)

@@ -64,7 +64,8 @@ void		 ticks_set_max_age(struct ticks *, long long max_age_ms);
 
 /*
  * Keep t (copied; recv_ms set to now_ms) as the symbol's latest tick,
- * unless it is older (lower block) than the one kept. A fresh tick clears
+ * unless it is older (lower block) than the one kept while that one is
+ * not yet stale by age. A fresh tick clears
  * a stale mark from feed.stale. Returns the cached entry, or NULL when
  * the table is full or the tick was older.
  */

@@ -541,33 +541,13 @@ static char	dir[256], conf[300], dburl[512];
 static void
 setup_env(void)
 {
-	char	*base, *line, *save, *ci;
-	FILE	*f;
+	char	*ci;
 
-	snprintf(dir, sizeof(dir), "/tmp/bsc-candles-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/bsc-mm.conf", dir);
 	ck_assert_ptr_nonnull(ci = tu_db_create("candles"));
 	snprintf(dburl, sizeof(dburl), "%s", ci);
 	free(ci);
-	ck_assert_ptr_nonnull(base = tu_read_file(getenv("BSC_TEST_CONF"),
-	    NULL));
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	for (line = strtok_r(base, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "run_dir", 7) == 0)
-			fprintf(f, "run_dir = %s/run\n", dir);
-		else if (strncmp(line, "state_dir", 9) == 0)
-			fprintf(f, "state_dir = %s/state\n", dir);
-		else if (strncmp(line, "log_file", 8) == 0)
-			fprintf(f, "log_file = %s/app.log\n", dir);
-		else if (strncmp(line, "url = ", 6) == 0)
-			fprintf(f, "url = %s\n", dburl);
-		else
-			fprintf(f, "%s\n", line);
-	}
-	fclose(f);
-	free(base);
+	ck_assert_int_eq(tu_private_conf("bsc-candles", dburl, dir,
+	    sizeof(dir), conf, sizeof(conf)), 0);
 	ck_assert_int_eq(tu_run(out, sizeof(out), "%s -c %s db migrate 2>&1",
 	    tu_bin("bsc-ctl"), conf), 0);
 }
@@ -726,6 +706,7 @@ START_TEST(import_into_db)
 	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log WHERE command "
 	    "= 'market import'");
 	ck_assert_int_ge(sql_count(q), (long)NFILES + 2);
+	tu_run(NULL, 0, "rm -rf %s", dir);
 }
 END_TEST
 
@@ -811,6 +792,7 @@ START_TEST(import_corrupt_files)
 	    "extracted_BTCUSDT-1d_2019.csv"));
 	ck_assert_int_eq(rc, 1);
 	ck_assert_int_eq(sql_count("SELECT count(*) FROM candles"), 1468 + 365);
+	tu_run(NULL, 0, "rm -rf %s", dir);
 }
 END_TEST
 
@@ -873,6 +855,7 @@ START_TEST(import_bad_arguments)
 	ck_assert_msg(strstr(out, "not running") != NULL, "%s", out);
 	rc = ctl("market status --json");
 	ck_assert_msg(rc == 3, "rc=%d %s", rc, out);
+	tu_run(NULL, 0, "rm -rf %s", dir);
 }
 END_TEST
 

@@ -540,6 +540,52 @@ START_TEST(garbage_replies)
 }
 END_TEST
 
+START_TEST(book_tickers_batch)
+{
+	static const char *const syms[] = { "BTCUSDT", "ETHUSDT", "BNBUSDT" };
+	struct cex		*c;
+	struct cex_book		 b[3];
+	struct cex_error	 e;
+	int			 ok[3];
+
+	ck_assert_ptr_nonnull(hs = httpstub_new());
+	c = client(100);
+	ck_assert_int_eq(httpstub_push_body(hs, 200, "[{\"symbol\":\"BTCUSDT\","
+	    "\"bidPrice\":\"6621.55\",\"bidQty\":\"1\",\"askPrice\":"
+	    "\"6622.1\",\"askQty\":\"2\"},{\"symbol\":\"ETHUSDT\","
+	    "\"bidPrice\":\"377.63\",\"bidQty\":\"0.28\",\"askPrice\":"
+	    "\"377.64\",\"askQty\":\"4.246\"}]"), 0);
+	ck_assert_msg(cex_book_tickers(c, syms, 3, b, ok, &e) == 0, "%s",
+	    e.message);
+	ck_assert_str_eq(httpstub_request(hs, 0)->target,
+	    "/api/v3/ticker/bookTicker?symbols=%5B%22BTCUSDT%22%2C%22ETHUSDT"
+	    "%22%2C%22BNBUSDT%22%5D");
+	ck_assert(ok[0] && ok[1] && !ok[2]);
+	ck_assert_str_eq(b[0].bid, "6621.55");
+	ck_assert_str_eq(b[1].ask, "377.64");
+	/* Not an array, an error, bad arguments. */
+	ck_assert_int_eq(httpstub_push_body(hs, 200, "{\"symbol\":\"BTCUSDT\"}"),
+	    0);
+	ck_assert_int_eq(cex_book_tickers(c, syms, 3, b, ok, &e), -1);
+	ck_assert_int_eq(e.kind, CEX_ERR_PARSE);
+	ck_assert_int_eq(httpstub_push_body(hs, 400, "{\"code\":-1100,"
+	    "\"msg\":\"Illegal characters found in parameter 'symbols'\"}"), 0);
+	ck_assert_int_eq(cex_book_tickers(c, syms, 3, b, ok, &e), -1);
+	ck_assert_int_eq(e.kind, CEX_ERR_API);
+	ck_assert_int_eq(cex_book_tickers(c, syms, 0, b, ok, &e), -1);
+	ck_assert_int_eq(e.kind, CEX_ERR_USAGE);
+	{
+		const char	*bad[] = { "BTCUSDT", "x\"]" };
+
+		ck_assert_int_eq(cex_book_tickers(c, bad, 2, b, ok, &e), -1);
+		ck_assert_int_eq(e.kind, CEX_ERR_USAGE);
+	}
+	ck_assert_int_eq((int)httpstub_nrequests(hs), 3);
+	cex_free(&c);
+	stop_stub();
+}
+END_TEST
+
 /* --- bsc-ctl market fetch into a database --- */
 
 static char	dir[256], conf[300], dburl[512];
@@ -547,31 +593,15 @@ static char	dir[256], conf[300], dburl[512];
 static void
 setup_env(const char *cex_url)
 {
-	char	*base, *line, *save, *ci;
+	char	*ci;
 	FILE	*f;
 
-	snprintf(dir, sizeof(dir), "/tmp/bsc-cex-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/bsc-mm.conf", dir);
 	ck_assert_ptr_nonnull(ci = tu_db_create("cex"));
 	snprintf(dburl, sizeof(dburl), "%s", ci);
 	free(ci);
-	ck_assert_ptr_nonnull(base = tu_read_file(getenv("BSC_TEST_CONF"),
-	    NULL));
-	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
-	for (line = strtok_r(base, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "run_dir", 7) == 0)
-			fprintf(f, "run_dir = %s/run\n", dir);
-		else if (strncmp(line, "state_dir", 9) == 0)
-			fprintf(f, "state_dir = %s/state\n", dir);
-		else if (strncmp(line, "log_file", 8) == 0)
-			fprintf(f, "log_file = %s/app.log\n", dir);
-		else if (strncmp(line, "url = ", 6) == 0)
-			fprintf(f, "url = %s\n", dburl);
-		else
-			fprintf(f, "%s\n", line);
-	}
+	ck_assert_int_eq(tu_private_conf("bsc-cex", dburl, dir, sizeof(dir),
+	    conf, sizeof(conf)), 0);
+	ck_assert_ptr_nonnull(f = fopen(conf, "a"));
 	fprintf(f, "\n[marketd]\ncex_url = %s\ncex_timeout_ms = 2000\n",
 	    cex_url);
 	/* A market of our own, for when the environment has no chain. */
@@ -580,7 +610,6 @@ setup_env(const char *cex_url)
 	    "00000000b\n[market ETH/BTC]\npair = 0x00000000000000000000000000"
 	    "0000000000000c\nbase = TA\nquote = TB\ncex_symbol = ETHBTC\n");
 	fclose(f);
-	free(base);
 	ck_assert_int_eq(tu_run(out, sizeof(out), "%s -c %s db migrate 2>&1",
 	    tu_bin("bsc-ctl"), conf), 0);
 }
@@ -658,6 +687,7 @@ START_TEST(fetch_into_db)
 	    "2019-01-05");
 	ck_assert_msg(rc == 1 && strstr(out, "transport") != NULL, "rc=%d %s",
 	    rc, out);
+	tu_run(NULL, 0, "rm -rf %s", dir);
 }
 END_TEST
 
@@ -674,6 +704,7 @@ main(void)
 	tcase_add_test(tc, klines_and_paging);
 	tcase_add_test(tc, rate_limits);
 	tcase_add_test(tc, garbage_replies);
+	tcase_add_test(tc, book_tickers_batch);
 	tcase_add_test(tc, fetch_into_db);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -157,6 +157,30 @@ START_TEST(shipped_default_config_parses)
 }
 END_TEST
 
+START_TEST(marketd_feed_keys)
+{
+	struct config	*c = parse("[marketd]\nstale_blocks = 4\n"
+			    "exec_sizes = 50, 2.5\ncex_url =\n");
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->market.stale_blocks, 4);
+	ck_assert_str_eq(c->market.exec_sizes, "50, 2.5");
+	ck_assert_ptr_null(c->market.cex_url);
+	ck_assert_int_eq(c->market.poll_ms, 0);
+	ck_assert_int_eq(c->market.candles, 1);
+	config_free(&c);
+	c = parse("[marketd]\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->market.cex_url, "https://api.binance.com");
+	ck_assert_int_eq(c->market.uptime_window_s, 3600);
+	config_free(&c);
+	ck_assert_ptr_null(parse("[marketd]\nexec_sizes = 1e3\n"));
+	ck_assert_msg(strstr(err, "exec_sizes") != NULL, "%s", err);
+	ck_assert_ptr_null(parse("[marketd]\ncex_url = file:///etc/passwd\n"));
+	ck_assert_msg(strstr(err, "cex_url") != NULL, "%s", err);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -170,6 +194,7 @@ main(void)
 	tcase_add_test(tc, env_override_and_expansion);
 	tcase_add_test(tc, load_file_errors);
 	tcase_add_test(tc, shipped_default_config_parses);
+	tcase_add_test(tc, marketd_feed_keys);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -385,9 +385,31 @@ static cJSON	*routes, *recorded;
 static int
 serve(void *arg, const struct httpstub_req *req, struct httpstub_resp *resp)
 {
-	cJSON	*e;
+	cJSON	*e, *a;
 
-	/* Only what marketd asks: bookTicker?symbol=X. */
+	/* What marketd asks: bookTicker?symbols=["A",...] for three markets
+	 * or more, answered from the recorded single-symbol replies ... */
+	if (strncmp(req->target, "/api/v3/ticker/bookTicker?symbols=", 34) ==
+	    0) {
+		a = cJSON_CreateArray();
+		cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(
+		    routes, "/api/v3/ticker/bookTicker"), "GET")) {
+			const char	*q = cJSON_GetObjectItem(e,
+					    "queryString")->valuestring;
+			char		 want[64];
+
+			snprintf(want, sizeof(want), "%%22%s%%22", q + 7);
+			if (strncmp(q, "symbol=", 7) == 0 &&
+			    strstr(req->target, want) != NULL)
+				cJSON_AddItemToArray(a, cJSON_Duplicate(
+				    cJSON_GetObjectItem(e, "data"), 1));
+		}
+		resp->body = cJSON_PrintUnformatted(a);
+		resp->body_free = 1;
+		cJSON_Delete(a);
+		return 0;
+	}
+	/* ... else bookTicker?symbol=X. */
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetObjectItem(routes,
 	    "/api/v3/ticker/bookTicker"), "GET")) {
 		char	want[300];
@@ -453,7 +475,8 @@ START_TEST(swap_moves_price)
 	make_config(envdir, extra,
 	    /* A pool that is not a contract: reported, never fatal. */
 	    "[market BAD/USDT]\npair = 0x0000000000000000000000000000000000000"
-	    "0ff\nbase = BTCB\nquote = USDT\nfee_bps = 30\n");
+	    "0ff\nbase = BTCB\nquote = USDT\nfee_bps = 30\ncex_symbol = "
+	    "ETHUSDT\n");
 	ck_assert_ptr_nonnull(z = bus_ctx_new());
 	sub = subscribe(z);
 	pid = start_marketd();
@@ -658,6 +681,7 @@ START_TEST(swap_moves_price)
 	bus_ctx_free(&z);
 	httpstub_free(&hs);
 	cJSON_Delete(recorded);
+	tu_run(NULL, 0, "rm -rf %s", dir);
 }
 END_TEST
 
@@ -776,6 +800,7 @@ START_TEST(node_stops_and_returns)
 	bus_sub_free(&sub);
 	bus_ctx_free(&z);
 	tu_run(NULL, 0, "sh t/chain/chain stop %s >/dev/null 2>&1", chaindir);
+	tu_run(NULL, 0, "rm -rf %s", dir);
 }
 END_TEST
 
