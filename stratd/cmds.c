@@ -376,6 +376,7 @@ c_emergency(void *ctx, const cJSON *args, cJSON **data, struct cmd_error *err)
 	 * goes out only after the engine has dropped its unsent work.
 	 */
 	c->halted = 1;
+	c->halt_pinned = 1;
 	if (c->on_halt != NULL)
 		c->on_halt(c);
 	log_warnx("EMERGENCY STOP-ALL actor=%s reason=\"%s\"", actor, reason);
@@ -395,6 +396,7 @@ c_emergency_clear(void *ctx, const cJSON *args, cJSON **data,
 	if (store_emergency_clear(c->db, actor, reason, err) == -1)
 		return -1;
 	c->halted = 0;
+	c->halt_pinned = 0;
 	log_warnx("emergency stop cleared actor=%s reason=\"%s\"", actor,
 	    reason);
 	return (*data = store_emergency_get(c->db, err)) ? 0 : -1;

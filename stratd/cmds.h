@@ -36,6 +36,10 @@ struct stratd_core {
 	struct db	*db;
 	const char	*actor;		/* default actor ("stratd") */
 	int		 halted;	/* emergency stop acknowledged */
+	/* An operator asked for the stop here: stay halted until an
+	 * explicit clear, whatever the database says (a stop-all that could
+	 * not be recorded, a restore of an older backup). */
+	int		 halt_pinned;
 	/* The trading engine's hooks (NULL in bsc-ctl): told after a
 	 * strategy's record changed, and on an emergency stop before the
 	 * reply goes out. */

@@ -106,6 +106,7 @@ struct engine {
 	int			 held;		/* live_halt done */
 	int			 started;
 	long long		 next_sync_ms, next_pnl_ms, next_ask_ms;
+	long long		 ask_down_until;	/* marketd silent */
 	/* counters for status */
 	unsigned long		 n_ticks, n_stale, n_bad, n_placed, n_fills,
 				 n_failed, n_refused, n_cond_fired;
@@ -176,16 +177,26 @@ mkts_build(struct engine *e)
 			}
 }
 
+static int ask_price(struct engine *, const char *, int);
+
 /* gas_wei in quote base units at the BNB market's latest price. */
 static void
-gas_to_quote(struct engine *e, const struct mkt *m, const u256 *wei,
+gas_to_quote(struct engine *e, struct mkt *m, const u256 *wei,
     u256 *quote)
 {
 	const struct stratd_tick	*t;
 
 	*quote = u256_from_u64(0);
-	if (m->bnb < 0 || u256_is_zero(wei) ||
-	    (t = ticks_last(e->ticks, e->mkts[m->bnb].symbol)) == NULL)
+	if (m->bnb < 0 || u256_is_zero(wei))
+		return;
+	if ((t = ticks_last(e->ticks, e->mkts[m->bnb].symbol)) == NULL &&
+	    daemon_now_ms() >= e->ask_down_until) {
+		/* No BNB tick yet (the first trade after a start). */
+		if (ask_price(e, e->mkts[m->bnb].symbol, 0) == -1)
+			e->ask_down_until = daemon_now_ms() + ASK_BACKOFF_MS;
+		t = ticks_last(e->ticks, e->mkts[m->bnb].symbol);
+	}
+	if (t == NULL)
 		return;
 	if (pnl_value(wei, &t->r_base, &t->r_quote, quote) == -1)
 		*quote = u256_from_u64(0);
@@ -284,6 +295,12 @@ rt_has_orders(struct engine *e, long long sid)
 		if (o->sid == sid)
 			return 1;
 	return 0;
+}
+
+long long
+engine_last_signed_us(const struct engine *e)
+{
+	return live_last_signed_us(e->live);
 }
 
 int
@@ -618,12 +635,16 @@ static void
 ord_paper(struct engine *e, struct ord *o, const struct stratd_tick *t)
 {
 	struct mkt	*m = o->m;
+	struct rt	*r;
 	u256		 out, bal, gas;
 	uint64_t	 gu;
 	char		 why[WHY_MAX], a[U256_DEC_MAX + 2], b[U256_DEC_MAX + 2];
 
 	if (t == NULL)
 		return;		/* waits for a fresh price */
+	if (o->sid > 0 && (r = rt_find(e, o->sid)) != NULL &&
+	    r->status != STRAT_ACTIVE)
+		return;		/* paused: waits; stopped: cancelled */
 	o->r_base = t->r_base;
 	o->r_quote = t->r_quote;
 	o->has_r = 1;
@@ -672,6 +693,7 @@ ord_live_send(struct engine *e, struct ord *o)
 {
 	const struct stratd_tick	*t;
 	struct mkt			*m = o->m;
+	struct rt			*r;
 	struct live_swap		 s;
 	struct txmgr_tx			 tx;
 	struct txmgr_error		 err;
@@ -683,6 +705,9 @@ ord_live_send(struct engine *e, struct ord *o)
 
 	if (e->core->halted)
 		return;		/* the emergency stop cancels it */
+	if (o->sid > 0 && (r = rt_find(e, o->sid)) != NULL &&
+	    r->status != STRAT_ACTIVE)
+		return;		/* paused: waits; stopped: cancelled */
 	if (!live_ready(e->live)) {
 		snprintf(why, sizeof(why), "live mode unavailable: %s",
 		    live_why(e->live));
@@ -889,24 +914,33 @@ order_price_text(const struct grid *g, const struct grid_order *o, char *buf,
 		pnl_text(&o->px, 0, GRID_PX_DEC, buf, len);
 }
 
+/* Scratch of one order of rt_place. */
+struct place_item {
+	char	price[PNL_DEC_MAX];
+	char	why[256];
+	int	ok;
+};
+
 static void
 rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 {
-	struct ledger_order	 lo;
-	struct pnl_delta	 d;
-	char			 why[WHY_MAX], price[PNL_DEC_MAX];
-	long long		 ids[GRID_MAX_COUNT + 2], sid = r->id;
-	int			 ok[GRID_MAX_COUNT + 2], crossed[GRID_MAX_COUNT + 2];
-	int			 i, nc = 0, nrefused = 0;
-	u256			 value;
+	struct ledger_grid_order	*lo;
+	struct place_item		*it;
+	struct pnl_delta		 d;
+	long long			 sid = r->id;
+	int				 i, nrefused = 0, txn;
+	u256				 value;
 
-	/*
-	 * One transaction: every order of this observation (those the risk
-	 * limits refuse as failed rows, their cells released) and the
-	 * grid's new state. All or nothing.
-	 */
-	if (db_begin(e->db) == -1)
-		goto fail;
+	lo = calloc((size_t)n, sizeof(*lo));
+	it = calloc((size_t)n, sizeof(*it));
+	if (lo == NULL || it == NULL) {
+		free(lo);
+		free(it);
+		rt_reload(e, sid);
+		return;
+	}
+	/* The risk limits first: a refused order is a failed row and its
+	 * cells are released before the state is written. */
 	for (i = 0; i < n; i++) {
 		const struct grid_order	*o = &r->obuf[i];
 
@@ -915,66 +949,59 @@ rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 		else if (pnl_value(&o->amount_in, &t->r_base, &t->r_quote,
 		    &value) == -1)
 			value = o->amount_in;
-		memset(&lo, 0, sizeof(lo));
-		ok[i] = risk_order_ok(e->cfg, &value, r->m->quote_dec, why,
-		    sizeof(why));
-		if (ok[i])
-			lo.status = "pending";
-		else {
-			lo.status = "failed";
-			lo.error = why;
+		it[i].ok = risk_order_ok(e->cfg, &value, r->m->quote_dec,
+		    it[i].why, sizeof(it[i].why));
+		if (!it[i].ok) {
 			grid_fail(r->g, o);
 			nrefused++;
 		}
-		lo.strategy_id = r->id;
-		lo.symbol = r->m->symbol;
-		lo.side = o->side == GRID_BUY ? "buy" : "sell";
-		lo.kind = "grid";
-		lo.mode = r->live ? "live" : "paper";
-		lo.level = o->kind == GRID_ORDER_LEVEL ? o->level : -1;
-		lo.crossing_seq = o->crossing_seq;
-		lo.grid_order_id = o->id;
-		lo.grid_kind = o->kind == GRID_ORDER_LEVEL ? "level" :
+		order_price_text(r->g, o, it[i].price, sizeof(it[i].price));
+		lo[i].side = o->side == GRID_BUY ? "buy" : "sell";
+		lo[i].level = o->kind == GRID_ORDER_LEVEL ? o->level : -1;
+		lo[i].crossing_seq = o->crossing_seq;
+		lo[i].grid_order_id = o->id;
+		lo[i].grid_kind = o->kind == GRID_ORDER_LEVEL ? "level" :
 		    o->kind == GRID_ORDER_INIT ? "init" : "close";
-		lo.amount_in = o->amount_in;
-		order_price_text(r->g, o, price, sizeof(price));
-		lo.price = price;
-		if (ledger_insert_order(e->db, &lo, &ids[i]) == -1)
-			goto fail;
-		if (!ok[i])
-			log_warnx("order refused id=%lld strategy=%lld "
-			    "reason=\"%s\"", ids[i], r->id, why);
-		if (o->kind == GRID_ORDER_LEVEL)
-			crossed[nc++] = o->level;
+		lo[i].amount_in = o->amount_in;
+		lo[i].price = it[i].price;
+		lo[i].status = it[i].ok ? "pending" : "failed";
+		lo[i].error = it[i].ok ? NULL : it[i].why;
 	}
-	if (ledger_save_grid(e->db, r->id, r->g, t->mid, crossed, nc,
-	    n > 0 ? ids[0] : 0) == -1)
+	/*
+	 * Every order of this observation and the grid's new state: one
+	 * statement, all or nothing (with a refusal's error count, one
+	 * transaction).
+	 */
+	txn = nrefused > 0;
+	if (txn && db_begin(e->db) == -1)
 		goto fail;
-	if (nrefused > 0) {
+	if (ledger_place_grid(e->db, r->id, r->m->symbol, r->live ? "live" :
+	    "paper", r->g, t->mid, lo, n) == -1)
+		goto fail;
+	if (txn) {
 		memset(&d, 0, sizeof(d));
 		d.errors = nrefused;
-		if (pnl_add(e->db, r->id, &d) == -1)
+		if (pnl_add(e->db, r->id, &d) == -1 || db_commit(e->db) == -1)
 			goto fail;
 	}
-	if (db_commit(e->db) == -1)
-		goto fail;
 	r->dirty = 0;
 	e->n_refused += (unsigned long)nrefused;
 	for (i = 0; i < n; i++) {
 		const struct grid_order	*g = &r->obuf[i];
 		struct ord		*o;
 
-		if (!ok[i])
+		if (!it[i].ok) {
+			log_warnx("order refused id=%lld strategy=%lld "
+			    "reason=\"%s\"", lo[i].id, r->id, it[i].why);
 			continue;
+		}
 		e->n_placed++;
 		log_info("order placed id=%lld strategy=%lld mode=%s kind=%s "
-		    "side=%s level=%d seq=%llu amount_in=%s", ids[i], r->id,
-		    r->live ? "live" : "paper", g->kind == GRID_ORDER_LEVEL ?
-		    "level" : g->kind == GRID_ORDER_INIT ? "init" : "close",
-		    g->side == GRID_BUY ? "buy" : "sell", g->level,
-		    (unsigned long long)g->crossing_seq,
+		    "side=%s level=%d seq=%llu amount_in=%s", lo[i].id, r->id,
+		    r->live ? "live" : "paper", lo[i].grid_kind, lo[i].side,
+		    g->level, (unsigned long long)g->crossing_seq,
 		    u256_to_dec(&g->amount_in, (char[U256_DEC_MAX]){0}));
-		if ((o = ord_new(e, ids[i], r->m, r->id)) == NULL)
+		if ((o = ord_new(e, lo[i].id, r->m, r->id)) == NULL)
 			continue;	/* the sync's reload finds it */
 		o->is_grid = 1;
 		o->go = *g;
@@ -986,9 +1013,11 @@ rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 	for (i = 0; i < n; i++) {
 		struct ord	*o;
 
-		if (ok[i] && (o = ord_find(e, ids[i])) != NULL)
+		if (it[i].ok && (o = ord_find(e, lo[i].id)) != NULL)
 			ord_step(e, o, t);
 	}
+	free(lo);
+	free(it);
 	if (nrefused > 0 && (r = rt_find(e, sid)) != NULL)
 		rt_risk(e, r);
 	return;
@@ -998,9 +1027,12 @@ fail:
 	 * that made it, and the next tick decides again (a crossing is not
 	 * lost; the emergency stop's refusal, BSE01, is final).
 	 */
-	log_warnx("cannot record the orders of strategy %lld: %s", r->id,
+	log_warnx("cannot record the orders of strategy %lld: %s", sid,
 	    db_error(e->db));
-	db_rollback(e->db);
+	if (txn)
+		db_rollback(e->db);
+	free(lo);
+	free(it);
 	rt_reload(e, sid);
 }
 
@@ -1010,18 +1042,26 @@ rt_observe(struct engine *e, struct rt *r, const struct stratd_tick *t)
 	double		lo, hi;
 	int		n, outside;
 	long long	id = r->id;
+	unsigned	gen = e->gen;
 
 	grid_triggers(r->g, &lo, &hi);
 	outside = !(t->mid > lo && t->mid < hi);
+	if (!outside && grid_get_status(r->g) == GRID_RUNNING) {
+		/* The fast path: only the last price changes. */
+		grid_observe(r->g, t->mid, 0, r->obuf, r->ocap);
+		return;
+	}
 	n = grid_observe(r->g, t->mid, wall_ms(), r->obuf, r->ocap);
 	if (n < 0)
 		return;
 	if (n > 0)
 		rt_place(e, r, t, n);
-	else if (outside)
+	else
 		r->dirty = 1;	/* arming changed: saved by the poll */
-	if ((r = rt_find(e, id)) != NULL)
-		rt_check_stopped(e, r);
+	/* A reload (a failed write) replaced the runtime. */
+	if (e->gen != gen && (r = rt_find(e, id)) == NULL)
+		return;
+	rt_check_stopped(e, r);
 }
 
 /* --- conditional orders --- */
@@ -1128,7 +1168,8 @@ quote_units(const char *text, unsigned dec)
 
 /*
  * Reconcile the grid order goid of r (in flight in its state) with its
- * row. Returns 1 when the grid state changed, 0 otherwise.
+ * row. Returns 1 when the grid state changed, 0 otherwise, -1 when the
+ * database could not tell.
  */
 static int
 rt_reconcile(struct engine *e, struct rt *r, uint64_t goid)
@@ -1144,7 +1185,7 @@ rt_reconcile(struct engine *e, struct rt *r, uint64_t goid)
 	if (grid_pending_order(r->g, goid, &go) == -1)
 		return 0;
 	if ((k = ledger_grid_order(e->db, r->id, goid, &row)) == -1)
-		return 0;
+		return -1;
 	if (k == 0) {
 		/* Decided but never recorded (cannot happen: they are
 		 * written together); the cell returns. */
@@ -1172,6 +1213,7 @@ rt_reconcile(struct engine *e, struct rt *r, uint64_t goid)
 	/* pending or submitted: in flight. */
 	if ((o = ord_find(e, row.id)) != NULL) {
 		o->go = go;
+		o->is_grid = 1;
 		return 0;
 	}
 	if ((o = ord_new(e, row.id, r->m, r->id)) == NULL)
@@ -1241,7 +1283,7 @@ rt_load(struct engine *e, long long id)
 	PGresult		*res;
 	cJSON			*pj = NULL, *sj = NULL;
 	uint64_t		 pend[GRID_MAX_COUNT + 2];
-	int			 i, np, changed = 0, fresh = 0;
+	int			 i, k, np, changed = 0, fresh = 0;
 	enum strat_status	 st;
 	const char		*state;
 
@@ -1298,20 +1340,16 @@ rt_load(struct engine *e, long long id)
 	} else if ((r->g = grid_restore(&gp, &gm, sj, err, sizeof(err))) ==
 	    NULL) {
 		/*
-		 * The parameters changed (an update while paused) so that
-		 * the old state no longer fits: with nothing in flight, a
-		 * new grid starts; what the old one held stays in the
-		 * wallet (or paper balances) and its history in the rows.
+		 * An update moved the levels (bounds, count, spacing): a
+		 * running grid cannot move its levels (what its cells hold
+		 * was bought at the old ones, and a new grid would buy
+		 * again). It stays paused; the operator restores the old
+		 * levels or stops it and creates a new one.
 		 */
-		np = state_pending_ids(state, pend, GRID_MAX_COUNT + 2);
-		if (np > 0 || rt_has_orders(e, id)) {
-			snprintf(why, sizeof(why), "new parameters do not fit "
-			    "the grid while orders are in flight: %s", err);
-			goto unusable;
-		}
-		log_warnx("strategy %lld: %s; laying a new grid", id, err);
-		r->g = grid_new(&gp, &gm, err, sizeof(err));
-		fresh = 1;
+		snprintf(why, sizeof(why), "the parameters do not fit the "
+		    "grid's state (%s): restore the old levels, or stop this "
+		    "strategy and create a new one", err);
+		goto unusable;
 	}
 	if (r->g == NULL) {
 		snprintf(why, sizeof(why), "grid: %s", err);
@@ -1339,8 +1377,19 @@ rt_load(struct engine *e, long long id)
 	if (rt_add(e, r) == -1)
 		goto fail;
 	np = state_pending_ids(state, pend, GRID_MAX_COUNT + 2);
-	for (i = 0; i < np; i++)
-		changed |= rt_reconcile(e, r, pend[i]);
+	for (i = 0; i < np; i++) {
+		if ((k = rt_reconcile(e, r, pend[i])) == -1) {
+			/* Not loaded: the sync tries again. */
+			log_warnx("strategy %lld not loaded: %s", id,
+			    db_error(e->db));
+			PQclear(res);
+			cJSON_Delete(pj);
+			cJSON_Delete(sj);
+			rt_remove(e, r);
+			return NULL;
+		}
+		changed |= k;
+	}
 	if (changed || fresh)
 		rt_save(e, r, last_mid(e, r->m));
 	PQclear(res);
@@ -1349,12 +1398,20 @@ rt_load(struct engine *e, long long id)
 	return r;
 unusable:
 	log_warnx("strategy cannot trade id=%lld reason=\"%s\"", id, why);
+	/* A runtime kept for its orders in flight keeps the old grid; the
+	 * sync must not try these parameters again and again. */
+	if (old != NULL)
+		snprintf(old->params_md5, sizeof(old->params_md5), "%s",
+		    r->params_md5);
 	if (st == STRAT_ACTIVE) {
 		struct cmd_error	ce;
 
 		if (store_strategy_set_status(e->db, id, STRAT_PAUSED, why,
-		    &ce) == 0)
+		    &ce) == 0) {
 			risk_audit(e->db, id, "strategy pause", why);
+			if (old != NULL)
+				old->status = STRAT_PAUSED;
+		}
 	}
 fail:
 	PQclear(res);
@@ -1442,8 +1499,11 @@ sync_all(struct engine *e)
 		if (seen != NULL)
 			seen[k] = id;
 		store_status_parse(PQgetvalue(r, k, 1), &st);
-		if (x == NULL || x->status != st ||
-		    strcmp(x->params_md5, PQgetvalue(r, k, 2)) != 0)
+		/* A paused strategy without a runtime has nothing to do
+		 * (one with orders in flight was loaded at start). */
+		if ((x == NULL && st == STRAT_ACTIVE) || (x != NULL &&
+		    (x->status != st || strcmp(x->params_md5,
+		    PQgetvalue(r, k, 2)) != 0)))
 			engine_strategy_changed(e, id);
 	}
 	PQclear(r);
@@ -1734,10 +1794,12 @@ engine_drain(struct engine *e)
  * had been published: after a restart, or when no block came for a while
  * (ticks come with blocks), the grids observe the pool's current state at
  * once instead of at the next block. marketd's stale flag is kept, so a
- * stale pool still decides nothing. Returns 0 or -1 (no answer).
+ * stale pool still decides nothing. act 0: only keep the price (no
+ * decision: the caller is in the middle of one). Returns 0 or -1 (no
+ * answer).
  */
 static int
-ask_price(struct engine *e, const char *symbol)
+ask_price(struct engine *e, const char *symbol, int act)
 {
 	const struct config_daemon	*md = config_daemon(e->cfg, "marketd");
 	cJSON				*req, *rep, *dex;
@@ -1761,12 +1823,18 @@ ask_price(struct engine *e, const char *symbol)
 		if (cJSON_IsTrue(cJSON_GetObjectItem(rep, "ok")))
 			rc = 0;
 		if (cJSON_IsObject(dex)) {
-			char	*t = cJSON_PrintUnformatted(dex);
+			char			*t = cJSON_PrintUnformatted(dex);
+			struct stratd_tick	 tk;
+			char			 err[128];
 
 			snprintf(topic, sizeof(topic), "tick.%s", symbol);
-			if (t != NULL)
+			if (t != NULL && act)
 				engine_event(e, topic, strlen(topic), t,
 				    strlen(t));
+			else if (t != NULL && ticks_parse(t, strlen(t), &tk,
+			    err, sizeof(err)) == 0 &&
+			    strcmp(tk.symbol, symbol) == 0)
+				ticks_put(e->ticks, &tk, daemon_now_ms());
 			free(t);
 		}
 		cJSON_Delete(rep);
@@ -1776,18 +1844,28 @@ ask_price(struct engine *e, const char *symbol)
 	return rc;
 }
 
-/* Markets someone trades on whose price is missing or getting old. */
+/* Markets someone trades on whose price is missing or getting old (the
+ * BNB markets first: they price the gas of the others' fills). */
 static void
 ask_prices(struct engine *e)
 {
-	long long	now = daemon_now_ms(), age = max_age_ms(e->cfg) / 2;
-	size_t		i;
-	int		k, want;
+	const struct stratd_tick	*t;
+	long long			 now = daemon_now_ms();
+	long long			 age = max_age_ms(e->cfg) / 2;
+	size_t				 i;
+	int				 k, j, want, pass;
 
-	for (k = 0; k < e->nmkts; k++) {
-		const struct stratd_tick	*t = ticks_last(e->ticks,
-						    e->mkts[k].symbol);
-
+	if (now < e->ask_down_until)
+		return;
+	for (j = 0; j < 2 * e->nmkts; j++) {
+		pass = j / e->nmkts;
+		k = j % e->nmkts;
+		want = 0;
+		for (i = 0; i < (size_t)e->nmkts && !want; i++)
+			want = e->mkts[i].bnb == k;
+		if (want != (pass == 0))
+			continue;
+		t = ticks_last(e->ticks, e->mkts[k].symbol);
 		if (t != NULL && now - t->recv_ms < age)
 			continue;
 		want = 0;
@@ -1800,8 +1878,8 @@ ask_prices(struct engine *e)
 		/* Gas is priced in BNB: its market too. */
 		for (i = 0; i < e->nrt && !want; i++)
 			want = e->rts[i]->m->bnb == k;
-		if (want && ask_price(e, e->mkts[k].symbol) == -1) {
-			e->next_ask_ms = now + ASK_BACKOFF_MS;
+		if (want && ask_price(e, e->mkts[k].symbol, 1) == -1) {
+			e->ask_down_until = now + ASK_BACKOFF_MS;
 			return;
 		}
 	}
@@ -1969,12 +2047,28 @@ engine_halt(struct engine *e)
 {
 	int	dropped, kept, cancelled;
 
+	struct ord	*o;
+	long long	*ids;
+	size_t		 i, n;
+
 	/* core->halted is already set: nothing new is decided or sent. */
 	if (!e->held) {
 		live_halt(e->live, &dropped, &kept, &cancelled);
 		e->held = 1;
 	}
 	cond_set_clear(e->conds, 0);
+	/*
+	 * Swaps already mined are recorded before the stop is acknowledged,
+	 * so that its summary and `bot status` count only what is really
+	 * still in flight.
+	 */
+	if (live_ready(e->live) && live_poll(e->live, NULL) == 0 &&
+	    (ids = ord_ids(e, 1, O_SUBMITTED, NULL, &n)) != NULL) {
+		for (i = 0; i < n; i++)
+			if ((o = ord_find(e, ids[i])) != NULL)
+				ord_live_check(e, o);
+		free(ids);
+	}
 }
 
 int
@@ -1984,7 +2078,7 @@ engine_price(struct engine *e, const char *symbol, double *out)
 					    daemon_now_ms());
 
 	if (t == NULL && mkt_find(e, symbol) != NULL &&
-	    ask_price(e, symbol) == 0)
+	    ask_price(e, symbol, 0) == 0)
 		t = ticks_fresh(e->ticks, symbol, daemon_now_ms());
 	if (t == NULL)
 		return -1;
@@ -1992,20 +2086,21 @@ engine_price(struct engine *e, const char *symbol, double *out)
 	return 0;
 }
 
-void
+int
 engine_reload(struct engine *e, struct config *cfg)
 {
 	char	err[256];
 
 	if (risk_check_config(cfg, err, sizeof(err)) == -1) {
-		log_warnx("config reload: %s (keeping the old limits)", err);
-		return;
+		log_warnx("config reload: %s", err);
+		return -1;
 	}
 	e->cfg = cfg;
 	paper_model_init(&e->paper, cfg);
 	ticks_set_max_age(e->ticks, max_age_ms(cfg));
 	/* Markets point into our own table, filled from the old config;
 	 * token and market changes need a restart. */
+	return 0;
 }
 
 cJSON *

@@ -90,13 +90,18 @@ void		 engine_halt(struct engine *);
 int		 engine_price(struct engine *, const char *symbol, double *out);
 
 /* Follow a reloaded config (limits, paper model; markets and the wallet
- * need a restart). */
-void		 engine_reload(struct engine *, struct config *);
+ * need a restart). Returns 0, or -1 when its [stratd] values are bad:
+ * the daemon then keeps the old config. */
+int		 engine_reload(struct engine *, struct config *);
 
 /* The engine's part of `status` (caller frees). */
 cJSON		*engine_status(struct engine *);
 
 /* Number of orders in flight (pending or submitted) it tracks. */
 int		 engine_inflight(const struct engine *);
+
+/* Monotonic microseconds when the last transaction was recorded signed
+ * (the benchmark's end mark; live.h). */
+long long	 engine_last_signed_us(const struct engine *);
 
 #endif

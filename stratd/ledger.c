@@ -170,6 +170,167 @@ out:
 	return rc;
 }
 
+/* The levels of g as array literals (caller frees each). */
+static int
+level_arrays(const struct grid *g, double price, char **lv, char **px,
+    char **ss, char **sq)
+{
+	size_t	 l1 = 0, l2 = 0, l3 = 0, l4 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+	char	 num[32];
+	int	 i, n = grid_nlevels(g);
+
+	*lv = *px = *ss = *sq = NULL;
+	if (arr_add(lv, &l1, &c1, "{", 0) == -1 ||
+	    arr_add(px, &l2, &c2, "{", 0) == -1 ||
+	    arr_add(ss, &l3, &c3, "{", 0) == -1 ||
+	    arr_add(sq, &l4, &c4, "{", 0) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(num, sizeof(num), "%d", i);
+		if (arr_add(lv, &l1, &c1, num, 0) == -1 ||
+		    arr_add(px, &l2, &c2, grid_level_text(g, i), 0) == -1 ||
+		    arr_add(ss, &l3, &c3, grid_level_state(g, i, price),
+		    1) == -1)
+			return -1;
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)grid_level_seq(g, i));
+		if (arr_add(sq, &l4, &c4, num, 0) == -1)
+			return -1;
+	}
+	strcat(*lv, "}");
+	strcat(*px, "}");
+	strcat(*ss, "}");
+	strcat(*sq, "}");
+	return 0;
+}
+
+int
+ledger_place_grid(struct db *d, long long sid, const char *symbol,
+    const char *mode, const struct grid *g, double price,
+    struct ledger_grid_order *o, int n)
+{
+	char		*a[9] = { NULL }, *lv = NULL, *px = NULL, *ss = NULL;
+	char		*sq = NULL, *state = NULL, ib[24], nb[16], num[U256_DEC_MAX];
+	size_t		 len[9] = { 0 }, cap[9] = { 0 };
+	const char	*p[18];
+	cJSON		*st;
+	PGresult	*r = NULL;
+	int		 i, k, rc = -1;
+
+	for (k = 0; k < 9; k++) {
+		if (arr_add(&a[k], &len[k], &cap[k], "{", 0) == -1)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char	*err = o[i].error != NULL ? o[i].error : "";
+		char		 esc[1024];
+		size_t		 j, e = 0;
+
+		/* An array element in double quotes: escape \ and ". */
+		for (j = 0; err[j] != '\0' && e + 2 < sizeof(esc); j++) {
+			if (err[j] == '"' || err[j] == '\\')
+				esc[e++] = '\\';
+			esc[e++] = err[j];
+		}
+		esc[e] = '\0';
+		if (arr_add(&a[0], &len[0], &cap[0], o[i].side, 1) == -1)
+			goto out;
+		snprintf(num, sizeof(num), "%d", o[i].level);
+		if (arr_add(&a[1], &len[1], &cap[1], o[i].level >= 0 ? num :
+		    "NULL", 0) == -1)
+			goto out;
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)o[i].crossing_seq);
+		if (arr_add(&a[2], &len[2], &cap[2], o[i].level >= 0 ? num :
+		    "NULL", 0) == -1)
+			goto out;
+		snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)o[i].grid_order_id);
+		if (arr_add(&a[3], &len[3], &cap[3], num, 0) == -1 ||
+		    arr_add(&a[4], &len[4], &cap[4], o[i].grid_kind, 1) == -1 ||
+		    arr_add(&a[5], &len[5], &cap[5], u256_to_dec(&o[i].amount_in,
+		    num), 0) == -1 ||
+		    arr_add(&a[6], &len[6], &cap[6], o[i].price, 0) == -1 ||
+		    arr_add(&a[7], &len[7], &cap[7], o[i].status, 1) == -1 ||
+		    arr_add(&a[8], &len[8], &cap[8], o[i].error != NULL ? esc :
+		    "NULL", o[i].error != NULL) == -1)
+			goto out;
+	}
+	for (k = 0; k < 9; k++)
+		strcat(a[k], "}");
+	if (level_arrays(g, price, &lv, &px, &ss, &sq) == -1 ||
+	    (st = grid_state_to_json(g)) == NULL)
+		goto out;
+	state = cJSON_PrintUnformatted(st);
+	cJSON_Delete(st);
+	if (state == NULL)
+		goto out;
+	lltoa(sid, ib);
+	snprintf(nb, sizeof(nb), "%d", grid_nlevels(g));
+	p[0] = ib;
+	p[1] = symbol;
+	p[2] = mode;
+	for (k = 0; k < 9; k++)
+		p[3 + k] = a[k];
+	p[12] = state;
+	p[13] = lv;
+	p[14] = px;
+	p[15] = ss;
+	p[16] = sq;
+	p[17] = nb;
+	/*
+	 * One statement: data-modifying CTEs run together and commit or fail
+	 * together; the foreign key of last_order_id is checked at its end,
+	 * when the orders exist.
+	 */
+	r = db_query(d, "WITH o AS (INSERT INTO orders (strategy_id, symbol, "
+	    "side, kind, mode, level, crossing_seq, grid_order_id, grid_kind, "
+	    "amount_in, price, status, error) SELECT $1, $2, u.side, 'grid', $3,"
+	    " u.lv, u.seq, u.goid, u.gk, u.amt, u.px, u.st, u.err FROM unnest("
+	    "$4::text[], $5::integer[], $6::bigint[], $7::bigint[], $8::text[], "
+	    "$9::numeric[], $10::numeric[], $11::text[], $12::text[]) AS u(side, "
+	    "lv, seq, goid, gk, amt, px, st, err) RETURNING id, grid_order_id, "
+	    "level, status), "
+	    "s AS (UPDATE strategies SET state = $13::jsonb WHERE id = $1), "
+	    "l AS (INSERT INTO grid_levels (strategy_id, level, price, state, "
+	    "crossing_seq, last_crossed_at, last_order_id) SELECT $1, v.l, v.p, "
+	    "v.s, v.q, CASE WHEN o.id IS NOT NULL THEN now() END, o.id FROM "
+	    "unnest($14::integer[], $15::numeric[], $16::text[], $17::bigint[]) "
+	    "AS v(l, p, s, q) LEFT JOIN o ON o.level = v.l AND o.status = "
+	    "'pending' ON CONFLICT (strategy_id, level) DO UPDATE SET price = "
+	    "EXCLUDED.price, state = EXCLUDED.state, crossing_seq = "
+	    "EXCLUDED.crossing_seq, last_crossed_at = coalesce("
+	    "EXCLUDED.last_crossed_at, grid_levels.last_crossed_at), "
+	    "last_order_id = coalesce(EXCLUDED.last_order_id, "
+	    "grid_levels.last_order_id) WHERE grid_levels.price IS DISTINCT "
+	    "FROM EXCLUDED.price OR grid_levels.state IS DISTINCT FROM "
+	    "EXCLUDED.state OR grid_levels.crossing_seq IS DISTINCT FROM "
+	    "EXCLUDED.crossing_seq OR EXCLUDED.last_order_id IS NOT NULL), "
+	    "x AS (DELETE FROM grid_levels WHERE strategy_id = $1 AND level >= "
+	    "$18::integer) SELECT id, grid_order_id FROM o", 18, p);
+	if (r == NULL || PQntuples(r) != n)
+		goto out;
+	for (k = 0; k < n; k++) {
+		uint64_t	goid = strtoull(PQgetvalue(r, k, 1), NULL, 10);
+
+		for (i = 0; i < n; i++)
+			if (o[i].grid_order_id == goid)
+				o[i].id = strtoll(PQgetvalue(r, k, 0), NULL,
+				    10);
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	for (k = 0; k < 9; k++)
+		free(a[k]);
+	free(lv);
+	free(px);
+	free(ss);
+	free(sq);
+	free(state);
+	return rc;
+}
+
 int
 ledger_submitted(struct db *d, long long oid, int64_t tx_id,
     const u256 *min_out, int slippage_bps, uint64_t deadline)

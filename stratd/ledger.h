@@ -44,6 +44,32 @@ struct ledger_order {
 int	ledger_insert_order(struct db *, const struct ledger_order *,
 	    long long *id);
 
+/* One order of a grid observation, for ledger_place_grid. */
+struct ledger_grid_order {
+	const char	*side;		/* "buy" | "sell" */
+	int		 level;		/* -1: an init/close order */
+	uint64_t	 crossing_seq;
+	uint64_t	 grid_order_id;
+	const char	*grid_kind;	/* "level" "init" "close" */
+	u256		 amount_in;
+	const char	*price;		/* decimal text */
+	const char	*status;	/* "pending" | "failed" */
+	const char	*error;		/* NULL unless failed */
+	long long	 id;		/* out: the orders row */
+};
+
+/*
+ * Record what one observation of a grid decided, in ONE statement (so one
+ * round trip, and atomic on its own): the n orders, the grid's new state
+ * (strategies.state) and its levels' rows (as ledger_save_grid, crossed
+ * levels getting last_crossed_at and last_order_id). Fills each order's
+ * id. Returns 0, or -1 (nothing written; db_sqlstate says why: BSE01 the
+ * emergency stop, 23505 a crossing already ordered).
+ */
+int	ledger_place_grid(struct db *, long long strategy_id, const char *symbol,
+	    const char *mode, const struct grid *, double price,
+	    struct ledger_grid_order *o, int n);
+
 /*
  * Persist the grid's state (strategies.state) and every level's row of
  * grid_levels (price, state at price, crossing_seq; rows above the grid

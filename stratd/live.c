@@ -21,7 +21,12 @@
 struct approval {
 	struct addr	token;
 	int		approved;	/* allowance known to be ample */
+	char		intent[TXMGR_INTENT_MAX + 1];	/* the latest */
+	long long	sent_ms;	/* when it was submitted */
 };
+
+#define REAPPROVE_MS	30000	/* a mined approval the node does not show
+				 * yet: wait this long before another */
 
 struct live {
 	struct db	*db;
@@ -383,17 +388,25 @@ live_approval(struct live *l, const struct addr *token, const u256 *amount,
 	struct txmgr_intent	 in;
 	struct txmgr_tx		 tx;
 	struct txmgr_error	 err;
+	struct timespec		 ts;
 	char			 intent[TXMGR_INTENT_MAX + 1], ta[ADDR_STR_MAX];
 	char			 ra[ADDR_STR_MAX];
 	u256			 allowance, ample, max;
+	long long		 now;
 	int			 k, rc;
 
 	if (!live_ready(l) || (a = approval_of(l, token)) == NULL)
 		return -1;
 	if (a->approved)
 		return LIVE_APPROVED;
-	snprintf(intent, sizeof(intent), "approve:%s:%s",
-	    addr_format_lower(token, ta), addr_format_lower(&l->router, ra));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	addr_format_lower(token, ta);
+	addr_format_lower(&l->router, ra);
+	if (a->intent[0] != '\0')
+		snprintf(intent, sizeof(intent), "%s", a->intent);
+	else
+		snprintf(intent, sizeof(intent), "approve:%s:%s", ta, ra);
 	if ((k = txmgr_status(l->tm, intent, &tx)) == -1)
 		return -1;
 	if (k == 1 && (tx.status == TXMGR_SIGNED ||
@@ -415,12 +428,18 @@ live_approval(struct live *l, const struct addr *token, const u256 *amount,
 		a->approved = 1;
 	if (u256_cmp(&allowance, amount) >= 0)
 		return LIVE_APPROVED;
-	if (k == 1 && tx.status == TXMGR_MINED) {
-		/* Approved to the maximum once, and spent down: not a
-		 * thing this bot does. Refuse rather than loop. */
-		snprintf(why, whylen, "allowance of %s short although %s was "
-		    "mined", ta, intent);
-		return LIVE_APPROVE_FAILED;
+	if (k == 1) {
+		/*
+		 * An approval of this intent exists and the allowance is
+		 * short all the same: mined and the node not showing it
+		 * yet (wait a little), revoked, or from another chain's
+		 * history. Approving again is harmless (approve sets the
+		 * allowance); it takes a new intent.
+		 */
+		if (a->sent_ms > 0 && now - a->sent_ms < REAPPROVE_MS)
+			return LIVE_APPROVING;
+		snprintf(intent, sizeof(intent), "approve:%s:%s:%lld", ta, ra,
+		    (long long)time(NULL));
 	}
 	max.w[0] = max.w[1] = max.w[2] = max.w[3] = UINT64_MAX;
 	if (abi_call_approve(&b, &l->router, &max) == -1)
@@ -441,6 +460,8 @@ live_approval(struct live *l, const struct addr *token, const u256 *amount,
 		    err.msg, err.reason[0] ? ": " : "", err.reason);
 		return LIVE_APPROVE_FAILED;
 	}
+	snprintf(a->intent, sizeof(a->intent), "%s", intent);
+	a->sent_ms = now;
 	log_info("approval submitted intent=%s tx_id=%lld", intent,
 	    (long long)tx.id);
 	return LIVE_APPROVING;

@@ -59,10 +59,18 @@ check_emergency(struct daemon *d, void *arg)
 		s->core.halted = 1;
 		if (s->core.on_halt != NULL)
 			s->core.on_halt(&s->core);
-	} else if (e == 0 && s->core.halted) {
+	} else if (e == 0 && s->core.halted && !s->core.halt_pinned) {
 		log_info("emergency stop cleared in the database");
 		s->core.halted = 0;
+	} else if (e == 0 && s->core.halt_pinned && !s->pin_warned) {
+		/* Asked for here but not (or no longer) in the database: keep
+		 * halting, and say so once, until `emergency clear`. */
+		log_warnx("emergency stop requested here is not recorded in the "
+		    "database: staying halted until `bsc-ctl emergency clear`");
+		s->pin_warned = 1;
 	}
+	if (!s->core.halt_pinned)
+		s->pin_warned = 0;
 }
 
 /* The handlers hold the config pointer: follow a reload. */
@@ -71,9 +79,10 @@ reload_hook(struct daemon *d)
 {
 	struct stratd_ctx	*s = d->user;
 
+	if (s->core.engine != NULL && engine_reload(s->core.engine,
+	    d->cfg) == -1)
+		return -1;
 	s->core.cfg = d->cfg;
-	if (s->core.engine != NULL)
-		engine_reload(s->core.engine, d->cfg);
 	return 0;
 }
 

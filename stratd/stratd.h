@@ -10,6 +10,7 @@
 struct stratd_ctx {
 	struct daemon		 d;
 	struct stratd_core	 core;	/* what the command handlers use */
+	int			 pin_warned;
 };
 
 #endif

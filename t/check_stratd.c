@@ -30,6 +30,8 @@
 #include "../stratd/risk.h"
 #include "../stratd/store.h"
 #include "../stratd/ticks.h"
+#include "../stratd/backtest.h"
+#include "../stratd/grid.h"
 
 /* --- pure parts --- */
 
@@ -269,6 +271,7 @@ rig_close(struct rig *r)
 	db_free(&r->db);
 	config_free(&r->cfg);
 	bus_ctx_free(&r->zctx);
+	tus_env_remove(&r->env);
 }
 
 static void
@@ -455,10 +458,110 @@ START_TEST(paper_grid)
 	ck_assert_int_eq(tus_sql_long(&r.env, "SELECT round(amount_in / 1e18) FROM "
 	    "orders WHERE strategy_id = %ld ORDER BY id DESC LIMIT 1", id),
 	    150);
+	/* Moving the levels of a running grid is refused at resume (its
+	 * cells hold what they bought at the old ones): paused, with the
+	 * reason; the old levels back, it trades again. */
+	ck_assert_int_ge(cmd(&r, "strategy.pause", q), 0);
+	snprintf(s, sizeof(s), "{\"id\":%ld,\"params\":{\"grid_count\":4,"
+	    "\"base_order_size\":\"150\",\"upper_price\":\"22000\","
+	    "\"lower_price\":\"19000\"}}", id);
+	ck_assert_int_ge(cmd(&r, "strategy.update", s), 0);
+	ck_assert_int_ge(cmd(&r, "strategy.resume", q), 0);
+	tus_sql(&r.env, s, sizeof(s), "SELECT status || ':' || status_reason "
+	    "FROM strategies WHERE id = %ld", id);
+	ck_assert_msg(strstr(s, "paused:the parameters do not fit") == s, "%s",
+	    s);
+	snprintf(s, sizeof(s), "{\"id\":%ld,\"params\":{\"grid_count\":4,"
+	    "\"base_order_size\":\"150\",\"upper_price\":\"21000\","
+	    "\"lower_price\":\"19000\"}}", id);
+	ck_assert_int_ge(cmd(&r, "strategy.update", s), 0);
+	ck_assert_int_ge(cmd(&r, "strategy.resume", q), 0);
+	tus_sql(&r.env, s, sizeof(s), "SELECT status FROM strategies WHERE id = "
+	    "%ld", id);
+	ck_assert_str_eq(s, "active");
 	ck_assert_int_ge(cmd(&r, "strategy.stop", q), 0);
 	tick(&r, 21100);
 	ck_assert_int_eq(tus_sql_long(&r.env, "SELECT count(*) FROM orders "
 	    "WHERE strategy_id = %ld", id), 12);
+	rig_close(&r);
+}
+END_TEST
+
+/*
+ * Issue 6: the backtest and stratd's paper mode, fed the same price path,
+ * make the same trades. The paper side is the real engine on real ticks
+ * (orders rows); the backtest side is bt_run over candles that sit at each
+ * price of the path (open = high = low = close), so its path points are
+ * exactly the path. Compared: kind, side and level of every trade, in
+ * order, over a path that crosses levels up, down, several at once and
+ * back and forth.
+ */
+START_TEST(paper_equals_backtest)
+{
+	static const double	 path[] = { 20000, 20600, 19400, 20100, 20150,
+				    21100, 19900, 20480, 19020, 20990, 19500,
+				    20550, 19450, 20000 };
+	const size_t		 n = sizeof(path) / sizeof(path[0]);
+	struct rig		 r;
+	struct grid_params	 gp;
+	struct grid_market	 gm;
+	struct bt_candle	 c[sizeof(path) / sizeof(path[0])];
+	struct report		 rep;
+	struct report_trades	 tr;
+	char			 paper[4096], bt[4096] = "", err[256];
+	cJSON			*pj;
+	size_t			 i;
+	long			 id;
+
+	TU_REQUIRE_ENV("BSC_TEST_PGURL");
+	TU_REQUIRE_ENV("BSC_TEST_RPC");
+	rig_open(&r, "stratd-pvb", NULL);
+	ck_assert_int_gt(id = create_grid(&r, "paper", GRID4), 0);
+	for (i = 0; i < n; i++)
+		tick(&r, path[i]);
+	tus_sql(&r.env, paper, sizeof(paper), "SELECT coalesce(string_agg("
+	    "grid_kind || ':' || side || ':' || coalesce(level::text, '-'), "
+	    "' ' ORDER BY id), '') FROM orders WHERE strategy_id = %ld AND "
+	    "status = 'filled'", id);
+
+	ck_assert_ptr_nonnull(pj = cJSON_Parse(GRID4));
+	ck_assert_int_eq(grid_params_from_json(&gp, pj, err, sizeof(err)), 0);
+	cJSON_Delete(pj);
+	memset(&gm, 0, sizeof(gm));
+	gm.base_dec = 18;
+	gm.quote_dec = 18;
+	gm.fee_bps = 30;	/* the local pool's */
+	for (i = 0; i < n; i++) {
+		c[i].t = (int64_t)i * 60000;
+		c[i].o = c[i].h = c[i].l = c[i].c = path[i];
+	}
+	memset(&rep, 0, sizeof(rep));
+	memset(&tr, 0, sizeof(tr));
+	ck_assert_msg(bt_run(&gp, &gm, c, n, 60000, &rep, &tr, err,
+	    sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < tr.n; i++) {
+		const struct report_trade	*t = &tr.v[i];
+		char				 one[64];
+
+		snprintf(one, sizeof(one), "%s%s:%s:", i ? " " : "",
+		    t->kind == GRID_ORDER_INIT ? "init" : t->kind ==
+		    GRID_ORDER_CLOSE ? "close" : "level", t->side == GRID_BUY ?
+		    "buy" : "sell");
+		strcat(bt, one);
+		if (t->level < 0)
+			strcat(bt, "-");
+		else {
+			snprintf(one, sizeof(one), "%d", t->level);
+			strcat(bt, one);
+		}
+	}
+	report_trades_clear(&tr);
+	report_clear(&rep);
+	ck_assert_int_gt(strlen(paper), 0);
+	ck_assert_msg(strcmp(paper, bt) == 0, "paper:    %s\nbacktest: %s",
+	    paper, bt);
+	fprintf(stderr, "check_stratd: paper mode and backtest made the same "
+	    "trades on a %zu-price path: %s\n", n, paper);
 	rig_close(&r);
 }
 END_TEST
@@ -696,6 +799,7 @@ main(void)
 	tcase_add_test(u, risk_limits);
 	tcase_set_timeout(e, 120);
 	tcase_add_test(e, paper_grid);
+	tcase_add_test(e, paper_equals_backtest);
 	tcase_add_test(e, conditional);
 	tcase_add_test(e, risk_pause);
 	tcase_add_test(e, emergency);

@@ -230,6 +230,16 @@ tus_env_chain(struct tus_env *e, const char *prefix)
 }
 
 void
+tus_env_remove(struct tus_env *e)
+{
+	char	out[256];
+
+	if (getenv("TUS_KEEP") == NULL && strncmp(e->dir, "/tmp/", 5) == 0 &&
+	    strstr(e->dir, "..") == NULL)
+		tu_run(out, sizeof(out), "rm -rf '%s'", e->dir);
+}
+
+void
 tus_registry_open(void)
 {
 	char	path[128];
@@ -274,6 +284,7 @@ tus_env_stop(struct tus_env *e)
 	if (e->chain[0] != '\0' && access(e->chain, R_OK) == 0)
 		tu_run(out, sizeof(out), "sh t/chain/chain stop %s 2>&1",
 		    e->chain);
+	tus_env_remove(e);
 }
 
 static int

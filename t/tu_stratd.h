@@ -44,6 +44,9 @@ int	tus_env_chain(struct tus_env *, const char *prefix);
  * environment keeps everything running (debugging). */
 void	tus_env_stop(struct tus_env *);
 
+/* Remove the env's private directory (not with TUS_KEEP). */
+void	tus_env_remove(struct tus_env *);
+
 /*
  * A registry of the environments tus_env_chain makes, for the runner
  * process: Check's forked tests that fail run no teardown, so main()
