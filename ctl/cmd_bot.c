@@ -32,6 +32,7 @@ static const char *const names[ND] = { "monitord", "marketd", "stratd",
 	"fundsd" };
 
 #define START_WAIT_MS	15000
+#define STOP_GRACE_MS	5000	/* TERM, then SIGKILL: as TimeoutStopSec=5 */
 #define STOP_WAIT_MS	10000
 #define PING_MS		1000
 
@@ -111,6 +112,25 @@ wait_down(struct sv *s, const char *name, int timeout_ms)
 	return -1;
 }
 
+/*
+ * After sv_down: wait for name to exit; past the grace period kill it, so
+ * that "stopped" is true even for a daemon stuck in a blocking call.
+ * Returns 0, or -1 when even SIGKILL did not bring it down in time.
+ */
+static int
+stop_wait(struct sv *s, const char *name)
+{
+	char	err[512];
+
+	if (wait_down(s, name, STOP_GRACE_MS) == 0)
+		return 0;
+	ctl_err("%s did not exit within %d s of TERM: killing it", name,
+	    STOP_GRACE_MS / 1000);
+	if (sv_kill(s, name, err, sizeof(err)) == -1)
+		ctl_err("%s", err);
+	return wait_down(s, name, STOP_WAIT_MS);
+}
+
 static int
 bot_start(struct ctl *c, int argc, char **argv)
 {
@@ -155,9 +175,8 @@ bot_start(struct ctl *c, int argc, char **argv)
 		if (sv_down(s, names[i], err, sizeof(err)) == -1) {
 			ctl_err("%s", err);
 			rc = CTL_EXIT_ERROR;
-		} else if (wait_down(s, names[i], STOP_WAIT_MS) == -1) {
-			ctl_err("%s did not stop within %d s", names[i],
-			    STOP_WAIT_MS / 1000);
+		} else if (stop_wait(s, names[i]) == -1) {
+			ctl_err("%s did not stop, even killed", names[i]);
 			rc = CTL_EXIT_TIMEOUT;
 		}
 	}
@@ -223,9 +242,8 @@ bot_stop(struct ctl *c, int argc, char **argv)
 			rc = CTL_EXIT_ERROR;
 		}
 	for (i = ND - 1; i >= 0; i--)
-		if (wait_down(s, names[i], STOP_WAIT_MS) == -1) {
-			ctl_err("%s did not stop within %d s", names[i],
-			    STOP_WAIT_MS / 1000);
+		if (stop_wait(s, names[i]) == -1) {
+			ctl_err("%s did not stop, even killed", names[i]);
 			rc = CTL_EXIT_TIMEOUT;
 		}
 	if (rc == CTL_EXIT_OK && sv_shutdown(s, err, sizeof(err)) == -1) {

@@ -526,6 +526,20 @@ sv_down(struct sv *s, const char *name, char *err, size_t errlen)
 }
 
 int
+sv_kill(struct sv *s, const char *name, char *err, size_t errlen)
+{
+	char	 unit[64];
+	char	*argv[] = { "systemctl", "kill", "-s", "KILL", unit, NULL };
+
+	if (!s->systemd)
+		return runit_control(s, name, 'k', err, errlen);
+	snprintf(unit, sizeof(unit), "bsc-mm-%s.service", name);
+	if (run_capture(argv, NULL, 0) != 0)
+		return serr(err, errlen, "systemctl kill %s failed", unit);
+	return 0;
+}
+
+int
 sv_status(struct sv *s, const char *name, struct sv_proc *out)
 {
 	char		 path[PATH_MAX + 64];

@@ -46,6 +46,10 @@ int		 sv_ensure(struct sv *, char *err, size_t errlen);
 int		 sv_up(struct sv *, const char *name, char *err, size_t errlen);
 int		 sv_down(struct sv *, const char *name, char *err, size_t errlen);
 
+/* Kill name at once (runit 'k': SIGKILL; systemd: systemctl kill -s KILL),
+ * for a daemon that ignored TERM past its grace period. 0 or -1 with err. */
+int		 sv_kill(struct sv *, const char *name, char *err, size_t errlen);
+
 /* Current state of name. Returns 0 (out filled) or -1. A supervisor that
  * is not running yields supervised=0 and running=0, not an error. */
 int		 sv_status(struct sv *, const char *name, struct sv_proc *out);
