@@ -183,34 +183,6 @@ START_TEST(test_extremely_long_kat)
 }
 END_TEST
 
-/* Read a gzip file through gzip -dc; caller frees. */
-static char *
-read_gz(const char *path)
-{
-	char	 cmd[4200];
-	FILE	*p;
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0, r;
-
-	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
-	if ((p = popen(cmd, "r")) == NULL)
-		return NULL;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			ck_assert_ptr_nonnull(buf = realloc(buf, cap + 1));
-		}
-		if ((r = fread(buf + len, 1, cap - len, p)) == 0)
-			break;
-		len += r;
-	}
-	if (pclose(p) != 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
 
 START_TEST(test_ethers_hashes)
 {
@@ -223,7 +195,7 @@ START_TEST(test_ethers_hashes)
 
 	if (p == NULL)
 		TU_SKIP("../shared absent");
-	ck_assert_ptr_nonnull(txt = read_gz(p));
+	ck_assert_ptr_nonnull(txt = tu_read_gz(p, NULL));
 	ck_assert_ptr_nonnull(root = cJSON_Parse(txt));
 	free(txt);
 	cJSON_ArrayForEach(it, root) {

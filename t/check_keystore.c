@@ -48,37 +48,6 @@ teardown(void)
 	tmpdir[0] = '\0';
 }
 
-static char *
-read_gz(const char *path)
-{
-	char	 cmd[4200], *buf = NULL, *nb;
-	size_t	 len = 0, cap = 0, r;
-	FILE	*p;
-
-	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
-	if ((p = popen(cmd, "r")) == NULL)
-		return NULL;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				free(buf);
-				pclose(p);
-				return NULL;
-			}
-			buf = nb;
-		}
-		if ((r = fread(buf + len, 1, cap - len, p)) == 0)
-			break;
-		len += r;
-	}
-	if (pclose(p) != 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
 
 /* Write text into tmpdir/name with mode; returns the path (static). */
 static const char *
@@ -382,7 +351,7 @@ START_TEST(test_ethers_wallets)
 
 	if (p == NULL)
 		TU_SKIP("../shared absent");
-	text = read_gz(p);
+	text = tu_read_gz(p, NULL);
 	ck_assert_ptr_nonnull(text);
 	root = cJSON_Parse(text);
 	free(text);

@@ -55,42 +55,11 @@ unhex_exact(const char *s, uint8_t *out, size_t n)
 	    "bad hex in vector: %s", s);
 }
 
-static char *
-read_gz(const char *path)
-{
-	char	 cmd[4200], *buf = NULL, *nb;
-	size_t	 len = 0, cap = 0, r;
-	FILE	*p;
-
-	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
-	if ((p = popen(cmd, "r")) == NULL)
-		return NULL;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				free(buf);
-				pclose(p);
-				return NULL;
-			}
-			buf = nb;
-		}
-		if ((r = fread(buf + len, 1, cap - len, p)) == 0)
-			break;
-		len += r;
-	}
-	if (pclose(p) != 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
 
 static cJSON *
 load_json(const char *path, int gz)
 {
-	char	*text = gz ? read_gz(path) : tu_read_file(path, NULL);
+	char	*text = gz ? tu_read_gz(path, NULL) : tu_read_file(path, NULL);
 	cJSON	*j;
 
 	ck_assert_msg(text != NULL, "cannot read %s", path);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <zlib.h>
 
 #include "testutil.h"
 
@@ -224,4 +225,38 @@ tu_unhex(const char *s, size_t *n)
 	}
 	*n = len / 2;
 	return out;
+}
+
+char *
+tu_read_gz(const char *path, size_t *len)
+{
+	gzFile	 gz;
+	char	*buf = NULL, *tmp;
+	size_t	 n = 0, cap = 0;
+	int	 r;
+
+	if ((gz = gzopen(path, "rb")) == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if ((tmp = realloc(buf, cap + 1)) == NULL)
+				goto fail;
+			buf = tmp;
+		}
+		if ((r = gzread(gz, buf + n, (unsigned)(cap - n))) < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	gzclose(gz);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+fail:
+	gzclose(gz);
+	free(buf);
+	return NULL;
 }

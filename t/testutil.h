@@ -27,6 +27,10 @@ const char	*tu_shared(const char *rel);
  * Returns NULL on error. Caller frees. */
 char		*tu_read_file(const char *path, size_t *len);
 
+/* Read a whole gzip file (the ethers vector files); NUL-terminated, length
+ * in *len (may be NULL). Returns NULL on error. Caller frees. */
+char		*tu_read_gz(const char *path, size_t *len);
+
 /* Record a skipped test (name and reason) in BSC_SKIP_FILE. */
 void		 tu_skip(const char *test, const char *why);
 
