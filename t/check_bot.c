@@ -47,12 +47,8 @@ make_config(void)
 	    conf, sizeof(conf)), 0);
 }
 
-static int
-ctl(const char *args)
-{
-	return tu_run(out, sizeof(out), "%s -c %s %s 2>&1", tu_bin("bsc-ctl"),
-	    conf, args);
-}
+/* bsc-ctl with this test's config; output (stdout and stderr) in out. */
+#define ctl(...)	tu_ctl(conf, out, sizeof(out), __VA_ARGS__)
 
 static cJSON *
 status_json(void)

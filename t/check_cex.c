@@ -614,21 +614,8 @@ setup_env(const char *cex_url)
 	    tu_bin("bsc-ctl"), conf), 0);
 }
 
-static int
-ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-ctl(const char *fmt, ...)
-{
-	char	args[4096];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return tu_run(out, sizeof(out), "%s -c %s %s 2>&1", tu_bin("bsc-ctl"),
-	    conf, args);
-}
+/* bsc-ctl with this test's config; output (stdout and stderr) in out. */
+#define ctl(...)	tu_ctl(conf, out, sizeof(out), __VA_ARGS__)
 
 static long
 sql_count(const char *query)

@@ -17,22 +17,6 @@
 #include "keccak.h"
 #include "testutil.h"
 
-/* Hex text to bytes in a new buffer (caller frees); NULL on bad hex. */
-static uint8_t *
-unhex(const char *s, size_t *n)
-{
-	size_t	 sl = strlen(s);
-	uint8_t	*b = malloc(sl / 2 + 1);
-
-	if (b == NULL)
-		return NULL;
-	if (hex_decode(s, sl, b, sl / 2 + 1, n) == -1) {
-		free(b);
-		return NULL;
-	}
-	return b;
-}
-
 static void
 sha3_256_openssl(const uint8_t *p, size_t n, uint8_t out[32])
 {
@@ -89,13 +73,13 @@ run_kat(const char *path)
 			bits = strtol(line + 6, NULL, 10);
 		else if (strncmp(line, "Msg = ", 6) == 0) {
 			free(msg);
-			ck_assert_ptr_nonnull(msg = unhex(line + 6, &mlen));
+			ck_assert_ptr_nonnull(msg = tu_unhex(line + 6, &mlen));
 		} else if (strncmp(line, "MD = ", 5) == 0) {
 			ck_assert_int_ge(bits, 0);
 			/* Bit-granular lengths do not apply to a byte API. */
 			if (bits % 8 != 0)
 				continue;
-			ck_assert_ptr_nonnull(md = unhex(line + 5, &dlen));
+			ck_assert_ptr_nonnull(md = tu_unhex(line + 5, &dlen));
 			ck_assert_uint_eq(dlen, 32);
 			ck_assert_uint_ge(mlen, (size_t)bits / 8);
 			keccak256(msg, (size_t)bits / 8, got);
@@ -202,8 +186,8 @@ START_TEST(test_ethers_hashes)
 		data = cJSON_GetObjectItem(it, "data");
 		kh = cJSON_GetObjectItem(it, "keccak256");
 		ck_assert(cJSON_IsString(data) && cJSON_IsString(kh));
-		ck_assert_ptr_nonnull(msg = unhex(data->valuestring, &mlen));
-		ck_assert_ptr_nonnull(md = unhex(kh->valuestring, &dlen));
+		ck_assert_ptr_nonnull(msg = tu_unhex(data->valuestring, &mlen));
+		ck_assert_ptr_nonnull(md = tu_unhex(kh->valuestring, &dlen));
 		ck_assert_uint_eq(dlen, 32);
 		keccak256(msg, mlen, got);
 		ck_assert_mem_eq(got, md, 32);
@@ -339,8 +323,8 @@ START_TEST(test_geth_sha3_kats)
 		    cJSON_IsString(d));
 		if (len->valueint % 8 != 0)
 			continue;
-		ck_assert_ptr_nonnull(msg = unhex(m->valuestring, &mlen));
-		ck_assert_ptr_nonnull(md = unhex(d->valuestring, &dlen));
+		ck_assert_ptr_nonnull(msg = tu_unhex(m->valuestring, &mlen));
+		ck_assert_ptr_nonnull(md = tu_unhex(d->valuestring, &dlen));
 		ck_assert_uint_eq(dlen, 32);
 		mlen = (size_t)len->valueint / 8;
 		sha3_256_openssl(msg, mlen, s);

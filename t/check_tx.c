@@ -30,22 +30,6 @@
 #include "tx.h"
 #include "u256.h"
 
-/* Hex text to bytes in a new buffer (caller frees); NULL on bad hex. */
-static uint8_t *
-unhex(const char *s, size_t *n)
-{
-	size_t	 sl = strlen(s);
-	uint8_t	*b = malloc(sl / 2 + 1);
-
-	if (b == NULL)
-		return NULL;
-	if (hex_decode(s, sl, b, sl / 2 + 1, n) == -1) {
-		free(b);
-		return NULL;
-	}
-	return b;
-}
-
 static void
 unhex_exact(const char *s, uint8_t *out, size_t n)
 {
@@ -137,7 +121,7 @@ tt_case(struct tt_stats *st, const char *file, const char *name,
 	ck_assert_msg(r != NULL, "%s:%s: no known fork", file, name);
 	st->byfork[i]++;
 	st->cases++;
-	raw = unhex(txb->valuestring, &len);
+	raw = tu_unhex(txb->valuestring, &len);
 	ck_assert_msg(raw != NULL, "%s:%s: bad txbytes hex", file, name);
 
 	ok = tx_decode(raw, len, &tx, &from, hash, err, sizeof(err)) == 0;
@@ -354,7 +338,7 @@ ethers_form(const char *name, struct tx *tx, const uint8_t key[32],
 	ck_assert_msg(hex_eq(b.data, b.len, sig), "%s: sign_encode differs",
 	    name);
 
-	raw = unhex(sig, &len);
+	raw = tu_unhex(sig, &len);
 	ck_assert_ptr_nonnull(raw);
 	ck_assert_msg(tx_decode(raw, len, &d, &from, h2, err,
 	    sizeof(err)) == 0, "%s: decode: %s", name, err);
@@ -409,7 +393,7 @@ START_TEST(test_ethers_transactions)
 			tx.has_to = 1;
 			ck_assert_int_eq(addr_parse(&tx.to, s), 0);
 		}
-		data = unhex((s = jstr(t, "data")) ? s : "", &dlen);
+		data = tu_unhex((s = jstr(t, "data")) ? s : "", &dlen);
 		ck_assert_ptr_nonnull(data);
 		tx.data = data;
 		tx.data_len = dlen;
@@ -534,7 +518,7 @@ START_TEST(test_txtest)
 			tx.has_to = 1;
 			unhex_exact(to, tx.to.b, 20);
 		}
-		data = unhex(jstr(c, "data"), &dlen);
+		data = tu_unhex(jstr(c, "data"), &dlen);
 		tx.data = data;
 		tx.data_len = dlen;
 		/*
@@ -544,7 +528,7 @@ START_TEST(test_txtest)
 		 */
 		rlp_buf_reset(&b);
 		ck_assert_int_eq(tx_sign_encode(&tx, key, &b, NULL), 0);
-		raw = unhex(jstr(c, "signed"), &len);
+		raw = tu_unhex(jstr(c, "signed"), &len);
 		if (txtest_high_s(raw, len, &tx)) {
 			/*
 			 * Signed before EIP-2 with a high s: we sign with
@@ -654,7 +638,7 @@ START_TEST(test_eip155_example)
 	ck_assert_int_eq(tx_encode(&tx, &b), 0);
 	ck_assert(hex_eq(b.data, b.len, stx));
 
-	raw = unhex(stx, &len);
+	raw = tu_unhex(stx, &len);
 	ck_assert_int_eq(tx_decode(raw, len, &d, &from, NULL, NULL, 0), 0);
 	ck_assert_int_eq(secp_key_address(key, signer.b), 0);
 	ck_assert(addr_eq(&from, &signer));

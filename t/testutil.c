@@ -260,3 +260,16 @@ fail:
 	free(buf);
 	return NULL;
 }
+
+int
+tu_ctl(const char *conf, char *out, size_t cap, const char *fmt, ...)
+{
+	char	args[8192];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	return tu_run(out, cap, "%s -c %s %s 2>&1", tu_bin("bsc-ctl"), conf,
+	    args);
+}

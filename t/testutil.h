@@ -62,6 +62,13 @@ int		 tu_run(char *out, size_t cap, const char *fmt, ...)
 int		 tu_private_conf(const char *prefix, const char *dburl,
 		    char *dir, size_t dirlen, char *conf, size_t conflen);
 
+/*
+ * Run `bsc-ctl -c conf ARGS 2>&1` (ARGS from fmt) and capture its output
+ * into out as tu_run does. Returns the exit status, or -1.
+ */
+int		 tu_ctl(const char *conf, char *out, size_t cap, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
 /* Hex text (optional 0x) to bytes in a new buffer (caller frees), length
  * in *n; NULL on bad hex. */
 unsigned char	*tu_unhex(const char *s, size_t *n);
