@@ -439,6 +439,16 @@ grid_params_from_json(struct grid_params *p, const cJSON *o, char *err,
 	return 0;
 }
 
+/* A decimal text field, or null when unset (""). */
+static void
+add_dec_or_null(cJSON *o, const char *key, const char *v)
+{
+	if (v[0] != '\0')
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
 cJSON *
 grid_params_to_json(const struct grid_params *p)
 {
@@ -446,14 +456,8 @@ grid_params_to_json(const struct grid_params *p)
 
 	if (o == NULL)
 		return NULL;
-	if (p->upper_price[0])
-		cJSON_AddStringToObject(o, "upper_price", p->upper_price);
-	else
-		cJSON_AddNullToObject(o, "upper_price");
-	if (p->lower_price[0])
-		cJSON_AddStringToObject(o, "lower_price", p->lower_price);
-	else
-		cJSON_AddNullToObject(o, "lower_price");
+	add_dec_or_null(o, "upper_price", p->upper_price);
+	add_dec_or_null(o, "lower_price", p->lower_price);
 	cJSON_AddNumberToObject(o, "grid_count", p->grid_count);
 	cJSON_AddStringToObject(o, "base_order_size", p->base_order_size);
 	cJSON_AddStringToObject(o, "spacing", p->spacing == GRID_GEOMETRIC ?
@@ -461,14 +465,8 @@ grid_params_to_json(const struct grid_params *p)
 	cJSON_AddStringToObject(o, "size_unit", p->size_in_base ? "base" :
 	    "quote");
 	cJSON_AddBoolToObject(o, "initial_buy", p->initial_buy);
-	if (p->stop_loss[0])
-		cJSON_AddStringToObject(o, "stop_loss", p->stop_loss);
-	else
-		cJSON_AddNullToObject(o, "stop_loss");
-	if (p->take_profit[0])
-		cJSON_AddStringToObject(o, "take_profit", p->take_profit);
-	else
-		cJSON_AddNullToObject(o, "take_profit");
+	add_dec_or_null(o, "stop_loss", p->stop_loss);
+	add_dec_or_null(o, "take_profit", p->take_profit);
 	cJSON_AddBoolToObject(o, "close_on_stop", p->close_on_stop);
 	return o;
 }
