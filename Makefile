@@ -89,7 +89,7 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 
-.PHONY: all check bench demo demo-stop deps install clean tests
+.PHONY: all check bench benches demo demo-stop deps install clean tests
 # Test support objects are not intermediates: keep them between builds.
 .PRECIOUS: $(B)/t/%.o
 all: $(BINS)
@@ -126,12 +126,14 @@ $(B)/bench/bench_%: bench/bench_%.c $(TEST_SUPPORT) $(DAEMON_LIBS) $(COMMON_LIB)
 	@$(if $(Q),echo "  BENCH   $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -It $(SAN_LD) $(LDFLAGS) -o $@ $< \
 	    $(TEST_SUPPORT) $(DAEMON_LIBS) \
-	    $(COMMON_LIB) $(LDLIBS)
+	    $(COMMON_LIB) $(CHECK_LIBS) $(LDLIBS)
 
 tests: $(BINS) $(TEST_BINS)
 
 check: tests
 	BSC_BUILD=$(B) sh t/run-tests $(TEST_BINS)
+
+benches: $(BENCH_BINS)
 
 bench: $(BINS) $(BENCH_BINS)
 	BSC_BUILD=$(B) sh bench/run-bench $(BENCH_BINS)
