@@ -1,6 +1,7 @@
 /*
  * db.c: libpq wrapper with timeouts and reconnect backoff (see db.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,21 @@
 
 #define BACKOFF_MIN_MS	250
 #define BACKOFF_MAX_MS	30000
+#define STMT_MAX	256	/* statements remembered per connection */
+
+/*
+ * A statement text seen on this connection. The second time a text is
+ * run it is prepared (named "bsc_<slot>") and from then on executed by
+ * name: the server parses and plans it once per connection instead of
+ * every time, which is most of the cost of the short statements on the
+ * trading path. The first run stays unnamed so that a one-off statement
+ * costs no extra round trip.
+ */
+struct stmt {
+	char		*sql;		/* NULL: free slot */
+	uint64_t	 hash;
+	int		 prepared;
+};
 
 struct db {
 	char	*conninfo;
@@ -23,6 +39,9 @@ struct db {
 	long long next_try_ms;
 	char	 err[512];
 	char	 sqlstate[6];
+	struct stmt stmts[STMT_MAX];
+	int	 nstmts;	/* slots in use */
+	int	 next_evict;	/* round robin over unprepared slots */
 };
 
 static long long
@@ -47,6 +66,136 @@ set_err(struct db *d, const char *what, const char *msg)
 	for (char *p = d->err; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
+}
+
+/* Forget every statement (a new session has none prepared). */
+static void
+stmts_clear(struct db *d)
+{
+	int	i;
+
+	for (i = 0; i < STMT_MAX; i++) {
+		free(d->stmts[i].sql);
+		d->stmts[i].sql = NULL;
+		d->stmts[i].prepared = 0;
+	}
+	d->nstmts = 0;
+	d->next_evict = 0;
+}
+
+static uint64_t
+stmt_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The slot of sql, made on first sight. Returns the slot, or -1 when the
+ * text is not cached (table full of prepared statements, no memory):
+ * the caller runs it unnamed.
+ */
+static int
+stmt_slot(struct db *d, const char *sql, int *seen)
+{
+	uint64_t	h = stmt_hash(sql);
+	int		i, k;
+
+	*seen = 0;
+	for (i = 0; i < STMT_MAX; i++)
+		if (d->stmts[i].sql != NULL && d->stmts[i].hash == h &&
+		    strcmp(d->stmts[i].sql, sql) == 0) {
+			*seen = 1;
+			return i;
+		}
+	if (d->nstmts < STMT_MAX) {
+		for (i = 0; d->stmts[i].sql != NULL; i++)
+			;
+		d->nstmts++;
+	} else {
+		/* full: reuse a slot seen once and never prepared, so
+		 * one-off texts cannot crowd out the hot ones */
+		for (k = 0; k < STMT_MAX; k++) {
+			i = (d->next_evict + k) % STMT_MAX;
+			if (!d->stmts[i].prepared)
+				break;
+		}
+		if (k == STMT_MAX)
+			return -1;
+		d->next_evict = (i + 1) % STMT_MAX;
+		free(d->stmts[i].sql);
+		d->stmts[i].sql = NULL;
+	}
+	if ((d->stmts[i].sql = strdup(sql)) == NULL) {
+		d->nstmts--;
+		return -1;
+	}
+	d->stmts[i].hash = h;
+	d->stmts[i].prepared = 0;
+	return i;
+}
+
+/* Prepare slot i as name. Returns 0 or -1 (the caller runs unnamed). */
+static int
+stmt_prepare(struct db *d, int i, const char *name, const char *sql,
+    int nparams)
+{
+	PGresult	*r = PQprepare(d->conn, name, sql, nparams, NULL);
+	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	PQclear(r);
+	d->stmts[i].prepared = ok;
+	return ok ? 0 : -1;
+}
+
+/*
+ * Run sql: unnamed the first time, prepared from the second. Returns
+ * libpq's result, failed ones included (NULL only without memory).
+ */
+static PGresult *
+run(struct db *d, const char *sql, int nparams, const char *const *params)
+{
+	PGresult	*r, *x;
+	char		 name[16], dealloc[32];
+	const char	*st;
+	int		 i, seen, idle;
+
+	if ((i = stmt_slot(d, sql, &seen)) == -1 || !seen)
+		return PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+	snprintf(name, sizeof(name), "bsc_%d", i);
+	/* e.g. inside an aborted transaction the prepare fails: the
+	 * unnamed run reports the error as before */
+	if (!d->stmts[i].prepared &&
+	    stmt_prepare(d, i, name, sql, nparams) == -1)
+		return PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+	idle = PQtransactionStatus(d->conn) == PQTRANS_IDLE;
+	r = PQexecPrepared(d->conn, name, nparams, params, NULL, NULL, 0);
+	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	/*
+	 * 0A000: "cached plan must not change result type" (a migration
+	 * altered a table); 26000: the statement is gone (DISCARD ALL).
+	 * Either way nothing ran: prepare afresh, and run again at once
+	 * unless a transaction block was open (the error aborted it; the
+	 * caller rolls back and retries).
+	 */
+	if (st == NULL || (strcmp(st, "0A000") != 0 &&
+	    strcmp(st, "26000") != 0))
+		return r;
+	d->stmts[i].prepared = 0;
+	if (!idle)
+		return r;
+	snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", name);
+	x = PQexec(d->conn, dealloc);
+	PQclear(x);
+	if (stmt_prepare(d, i, name, sql, nparams) == -1)
+		return r;
+	PQclear(r);
+	return PQexecPrepared(d->conn, name, nparams, params, NULL, NULL, 0);
 }
 
 struct db *
@@ -79,6 +228,7 @@ db_free(struct db **dp)
 		return;
 	if (d->conn != NULL)
 		PQfinish(d->conn);
+	stmts_clear(d);
 	free(d->conninfo);
 	free(d->appname);
 	free(d);
@@ -97,6 +247,7 @@ db_connect(struct db *d)
 		PQfinish(d->conn);
 		d->conn = NULL;
 	}
+	stmts_clear(d);
 	d->up = 0;
 	snprintf(timeout, sizeof(timeout), "%d", d->connect_timeout_s);
 	snprintf(options, sizeof(options), "-c statement_timeout=%d",
@@ -163,6 +314,24 @@ db_sqlstate(const struct db *d)
 }
 
 PGresult *
+db_query_raw(struct db *d, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult	*r;
+
+	if (!d->up || d->conn == NULL)
+		return NULL;
+	r = run(d, sql, nparams, params);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQstatus(d->conn) != CONNECTION_OK) {
+		d->up = 0;
+		d->next_try_ms = 0;	/* first reconnect is immediate */
+	}
+	return r;
+}
+
+PGresult *
 db_query(struct db *d, const char *sql, int nparams, const char *const *params)
 {
 	PGresult	*r;
@@ -172,7 +341,7 @@ db_query(struct db *d, const char *sql, int nparams, const char *const *params)
 		snprintf(d->err, sizeof(d->err), "database not connected");
 		return NULL;
 	}
-	r = PQexecParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	r = run(d, sql, nparams, params);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		d->sqlstate[0] = '\0';

@@ -7,6 +7,11 @@
  * goes away the connection is marked broken and db_ensure() reconnects
  * with exponential backoff (250 ms doubling to 30 s), so a daemon's poll
  * loop can call it on every tick at no cost.
+ *
+ * A statement text run a second time on a connection is prepared and
+ * then executed by name: parsed and planned once per connection (up to
+ * 256 texts; see db.c). Callers need do nothing; the text must be a
+ * single statement, as PQexecParams requires anyway.
  */
 #ifndef BSC_DB_H
 #define BSC_DB_H
@@ -49,6 +54,15 @@ const char	*db_sqlstate(const struct db *);
  * a lost connection is marked for reconnect).
  */
 PGresult	*db_query(struct db *, const char *sql, int nparams,
+		    const char *const *params);
+
+/*
+ * db_query for callers that read the error fields themselves (SQLSTATE,
+ * constraint name): returns libpq's result whatever its status, which
+ * the caller checks and frees with PQclear; NULL when not connected or
+ * out of memory. db_error and db_sqlstate are not set.
+ */
+PGresult	*db_query_raw(struct db *, const char *sql, int nparams,
 		    const char *const *params);
 
 /* db_query for statements whose result is not needed. Returns 0 or -1. */
