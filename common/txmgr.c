@@ -60,6 +60,12 @@
 struct key_slot {
 	struct addr	addr;
 	uint8_t		key[32];
+	/* The wallet's next nonce as this manager last wrote it: a guess
+	 * that lets a submit sign before it touches the database. The
+	 * record checks it against the nonces row in the same statement
+	 * (record_fast), so a wrong guess costs a retry, never a nonce. */
+	int		nonce_ok;
+	uint64_t	next_nonce;
 };
 
 struct txmgr {
@@ -72,6 +78,7 @@ struct txmgr {
 	int			 recovering;
 	int			 chain_checked;
 	char			 sqlstate[6];
+	char			 constraint[64];	/* of the last failure */
 	char			 dberr[TXMGR_MSG_MAX];
 	/* nonces seen taken by a transaction not ours, waiting for a
 	 * second look at a later block before the rows are given up */
@@ -483,18 +490,22 @@ q(struct txmgr *tm, const char *sql, int n, const char *const *p)
 	PGconn		*c;
 
 	tm->sqlstate[0] = '\0';
+	tm->constraint[0] = '\0';
 	if (!db_is_up(tm->db) || (c = db_conn(tm->db)) == NULL) {
 		snprintf(tm->dberr, sizeof(tm->dberr),
 		    "database not connected");
 		return NULL;
 	}
-	r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+	r = db_query_raw(tm->db, sql, n, p);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return r;
 	if (r != NULL &&
 	    (s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) != NULL)
 		snprintf(tm->sqlstate, sizeof(tm->sqlstate), "%s", s);
+	if (r != NULL &&
+	    (s = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME)) != NULL)
+		snprintf(tm->constraint, sizeof(tm->constraint), "%s", s);
 	if (r == NULL ||
 	    (s = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) == NULL)
 		s = PQerrorMessage(c);
@@ -1028,8 +1039,58 @@ row_sign(struct txmgr *tm, const struct key_slot *ks, struct row *r,
  * INSERT r (signed fields, raw, hash) as 'signed', in the caller's
  * database transaction. Sets r->t.id. Returns 0 or -1 (tm->sqlstate).
  */
+static int	row_insert_sql(struct txmgr *, struct row *, const char *);
+
 static int
 row_insert(struct txmgr *tm, struct row *r)
+{
+	if (row_insert_sql(tm, r, "INSERT INTO transactions (intent, wallet,"
+	    " chain_id, nonce, tx_type, to_address, value, data, gas_limit,"
+	    " gas_price, max_fee, max_priority_fee, raw, hash, replaces,"
+	    " status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+	    " $12, $13, $14, $15, 'signed') RETURNING id") == -1)
+		return -1;
+	if (r->t.id == 0) {
+		snprintf(tm->dberr, sizeof(tm->dberr), "insert returned no id");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fast record of a new row: one statement that moves the wallet's
+ * next_nonce from r's nonce to the one above, if and only if that is
+ * what it is and no live row holds that nonce or a higher one, and
+ * inserts r in the same breath. Row lock, check, insert and nonce update
+ * are atomic without BEGIN/COMMIT round trips. Returns 0 (r->t.id set),
+ * 1 when the guess was wrong (nothing written), or -1 (tm->sqlstate).
+ */
+static int
+row_insert_fast(struct txmgr *tm, struct row *r)
+{
+	int	k;
+
+	k = row_insert_sql(tm, r, "WITH n AS (UPDATE nonces SET next_nonce ="
+	    " $4::bigint + 1 WHERE wallet = $2::eth_address AND chain_id ="
+	    " $3::integer AND next_nonce = $4::bigint AND NOT EXISTS (SELECT 1"
+	    " FROM transactions WHERE wallet = $2::eth_address AND chain_id ="
+	    " $3::integer AND nonce >= $4::bigint AND " LIVE ") RETURNING 1)"
+	    " INSERT INTO transactions (intent, wallet, chain_id, nonce,"
+	    " tx_type, to_address, value, data, gas_limit, gas_price, max_fee,"
+	    " max_priority_fee, raw, hash, replaces, status) SELECT $1::text,"
+	    " $2::eth_address, $3::integer, $4::bigint, $5::smallint,"
+	    " $6::eth_address, $7::uint256, $8::bytea, $9::bigint,"
+	    " $10::uint256, $11::uint256, $12::uint256, $13::bytea,"
+	    " $14::bytes32, $15::bigint, 'signed' FROM n RETURNING id");
+	if (k == 0 && r->t.id == 0)
+		return 1;
+	return k;
+}
+
+/* row_insert with the statement sql ($1..$15 as below, RETURNING id).
+ * No row returned leaves r->t.id 0 and returns 0. */
+static int
+row_insert_sql(struct txmgr *tm, struct row *r, const char *sql)
 {
 	char		 w[ADDR_STR_MAX], to[ADDR_STR_MAX], chain[24], nonce[24];
 	char		 type[4], value[U256_DEC_MAX], gl[24], gp[U256_DEC_MAX];
@@ -1068,13 +1129,13 @@ row_insert(struct txmgr *tm, struct row *r)
 	p[12] = raw;
 	p[13] = hash;
 	p[14] = r->t.replaces != 0 ? rep : NULL;
-	if ((res = q(tm, "INSERT INTO transactions (intent, wallet, chain_id,"
-	    " nonce, tx_type, to_address, value, data, gas_limit, gas_price,"
-	    " max_fee, max_priority_fee, raw, hash, replaces, status)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " $14, $15, 'signed') RETURNING id", 15, p)) == NULL)
+	r->t.id = 0;
+	if ((res = q(tm, sql, 15, p)) == NULL)
 		goto out;
-	if (PQntuples(res) == 1 && parse_u64(PQgetvalue(res, 0, 0), &id) == 0) {
+	if (PQntuples(res) == 0)
+		rc = 0;
+	else if (PQntuples(res) == 1 &&
+	    parse_u64(PQgetvalue(res, 0, 0), &id) == 0) {
 		r->t.id = (int64_t)id;
 		r->t.status = TXMGR_SIGNED;
 		rc = 0;
@@ -1849,6 +1910,7 @@ txmgr_sync_nonce(struct txmgr *tm, const struct addr *wallet, uint64_t *next)
 	char			 wa[ADDR_STR_MAX], chain[24], pend[24], nx[24];
 	const char		*p[3];
 	uint64_t		 pending, cur, held_next, want;
+	struct key_slot		*ks;
 
 	if (tm == NULL || wallet == NULL)
 		return -1;
@@ -1895,6 +1957,8 @@ txmgr_sync_nonce(struct txmgr *tm, const struct addr *wallet, uint64_t *next)
 		goto rollback;
 	if (tx_commit(tm) == -1)
 		goto dberr;
+	if ((ks = key_find(tm, wallet)) != NULL)
+		ks->nonce_ok = 0;
 	if (next != NULL)
 		*next = want;
 	return 0;
@@ -2032,24 +2096,103 @@ prepare(struct txmgr *tm, const struct txmgr_intent *in,
 }
 
 /*
+ * r: a new row of in at nonce, signed. Returns 0, or -1 with err filled
+ * (r cleared).
+ */
+static int
+row_make(struct txmgr *tm, const struct txmgr_intent *in,
+    const struct key_slot *ks, const struct prep *pp, uint64_t nonce,
+    struct row *r, struct txmgr_error *err)
+{
+	char	why[TXMGR_MSG_MAX];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->t.intent, sizeof(r->t.intent), "%s", in->intent);
+	r->t.wallet = ks->addr;
+	r->t.nonce = nonce;
+	r->t.type = in->type;
+	r->t.to = in->to;
+	r->t.value = in->value;
+	r->t.gas_limit = pp->gas_limit;
+	r->t.gas_price = pp->gas_price;
+	r->t.max_fee = pp->max_fee;
+	r->t.max_priority_fee = pp->max_prio;
+	r->t.receipt_status = -1;
+	if (in->data_len > 0) {
+		if ((r->data = malloc(in->data_len)) == NULL)
+			return fail(err, TXMGR_E_INTERNAL, "out of memory");
+		memcpy(r->data, in->data, in->data_len);
+		r->data_len = in->data_len;
+	}
+	if (row_sign(tm, ks, r, why, sizeof(why)) == -1) {
+		row_clear(r);
+		return fail(err, TXMGR_E_INVALID, "cannot sign: %s", why);
+	}
+	return 0;
+}
+
+/* The failure of a row insert: 1 for the intent's unique index (another
+ * row holds the intent: nothing written), else -1 with err filled. */
+static int
+insert_failed(struct txmgr *tm, struct txmgr_error *err)
+{
+	if (strcmp(tm->sqlstate, SQLSTATE_UNIQUE) == 0 &&
+	    strcmp(tm->constraint, "transactions_one_per_intent") == 0)
+		return 1;
+	if (strcmp(tm->sqlstate, SQLSTATE_EMERGENCY) == 0)
+		return fail(err, TXMGR_E_EMERGENCY, "%s", tm->dberr);
+	return fail(err, TXMGR_E_DB, "database: %s", tm->dberr);
+}
+
+/*
+ * The common case: this manager wrote the wallet's nonce last, so it
+ * knows the next one. Sign with it and record in one statement (no
+ * BEGIN, lock, COMMIT round trips). Returns 0 (r filled), 1 when another
+ * row holds the intent, 2 when the guess was stale or a nonce conflict
+ * says the database knows better (nothing written: take the locked
+ * path), or -1.
+ */
+static int
+record_fast(struct txmgr *tm, const struct txmgr_intent *in,
+    struct key_slot *ks, const struct prep *pp, struct row *r,
+    struct txmgr_error *err)
+{
+	int	k;
+
+	if (row_make(tm, in, ks, pp, ks->next_nonce, r, err) == -1)
+		return -1;
+	if ((k = row_insert_fast(tm, r)) == 0) {
+		ks->next_nonce = r->t.nonce + 1;
+		return 0;
+	}
+	row_clear(r);
+	ks->nonce_ok = 0;
+	if (k == 1 || (strcmp(tm->sqlstate, SQLSTATE_UNIQUE) == 0 &&
+	    strcmp(tm->constraint, "transactions_one_per_nonce") == 0))
+		return 2;
+	return insert_failed(tm, err);
+}
+
+/*
  * Take the next nonce of the wallet, sign, and insert the row as
  * 'signed', all in one database transaction. Returns 0 (r filled), 1
  * when another row holds the intent already (nothing written), or -1.
  */
 static int
 record_new(struct txmgr *tm, const struct txmgr_intent *in,
-    const struct key_slot *ks, const struct prep *pp, struct row *r,
+    struct key_slot *ks, const struct prep *pp, struct row *r,
     struct txmgr_error *err)
 {
 	struct rpc_error	 e;
 	PGresult		*res;
 	char			 wa[ADDR_STR_MAX], chain[24], nx[24], pend[24];
-	char			 why[TXMGR_MSG_MAX];
 	const char		*p[3];
 	uint64_t		 cur, held_next, pending;
 	int			 k;
 
 	memset(r, 0, sizeof(*r));
+	if (ks->nonce_ok && (k = record_fast(tm, in, ks, pp, r, err)) != 2)
+		return k;
 	snprintf(chain, sizeof(chain), "%" PRIu64, tm->opts.chain_id);
 	p[0] = addr_format_lower(&ks->addr, wa);
 	p[1] = chain;
@@ -2100,39 +2243,15 @@ record_new(struct txmgr *tm, const struct txmgr_intent *in,
 		tx_rollback(tm);
 		return 1;
 	}
-
-	snprintf(r->t.intent, sizeof(r->t.intent), "%s", in->intent);
-	r->t.wallet = ks->addr;
-	r->t.nonce = cur > held_next ? cur : held_next;
-	r->t.type = in->type;
-	r->t.to = in->to;
-	r->t.value = in->value;
-	r->t.gas_limit = pp->gas_limit;
-	r->t.gas_price = pp->gas_price;
-	r->t.max_fee = pp->max_fee;
-	r->t.max_priority_fee = pp->max_prio;
-	r->t.receipt_status = -1;
-	if (in->data_len > 0) {
-		if ((r->data = malloc(in->data_len)) == NULL) {
-			tx_rollback(tm);
-			return fail(err, TXMGR_E_INTERNAL, "out of memory");
-		}
-		memcpy(r->data, in->data, in->data_len);
-		r->data_len = in->data_len;
-	}
-	if (row_sign(tm, ks, r, why, sizeof(why)) == -1) {
+	if (row_make(tm, in, ks, pp, cur > held_next ? cur : held_next, r,
+	    err) == -1) {
 		tx_rollback(tm);
-		row_clear(r);
-		return fail(err, TXMGR_E_INVALID, "cannot sign: %s", why);
+		return -1;
 	}
 	if (row_insert(tm, r) == -1) {
 		tx_rollback(tm);
 		row_clear(r);
-		if (strcmp(tm->sqlstate, SQLSTATE_UNIQUE) == 0)
-			return 1;
-		if (strcmp(tm->sqlstate, SQLSTATE_EMERGENCY) == 0)
-			return fail(err, TXMGR_E_EMERGENCY, "%s", tm->dberr);
-		return fail(err, TXMGR_E_DB, "database: %s", tm->dberr);
+		return insert_failed(tm, err);
 	}
 	snprintf(nx, sizeof(nx), "%" PRIu64, r->t.nonce + 1);
 	p[2] = nx;
@@ -2147,6 +2266,8 @@ record_new(struct txmgr *tm, const struct txmgr_intent *in,
 		    " intent may have been recorded (nothing was sent): %s",
 		    tm->dberr);
 	}
+	ks->nonce_ok = 1;
+	ks->next_nonce = r->t.nonce + 1;
 	return 0;
 dberr:
 	tx_rollback(tm);
@@ -2199,7 +2320,9 @@ txmgr_submit(struct txmgr *tm, const struct txmgr_intent *in,
 		return -1;
 
 	for (tries = 0; tries < 3; tries++) {
-		if ((k = row_by_intent(tm, in->intent, &r)) == -1)
+		if (tries == 0 && in->fresh)
+			k = 0;
+		else if ((k = row_by_intent(tm, in->intent, &r)) == -1)
 			return fail(err, TXMGR_E_DB, "database: %s", tm->dberr);
 		if (k == 1 && row_live(&r)) {
 			if (out != NULL) {
@@ -2284,6 +2407,7 @@ drop_wallet(struct txmgr *tm, const struct addr *w, const char *prefix,
 	const char	*p[3];
 	uint64_t	 top, nonce, gnonce;
 	int		 n, i, j, ok, ndrop = 0, nmatch = 0;
+	struct key_slot	*ks;
 
 	snprintf(chain, sizeof(chain), "%" PRIu64, tm->opts.chain_id);
 	p[0] = addr_format_lower(w, wa);
@@ -2356,6 +2480,8 @@ drop_wallet(struct txmgr *tm, const struct addr *w, const char *prefix,
 		    " AND chain_id = $2", 3, p) != 1)
 			goto rollback;
 	}
+	if ((ks = key_find(tm, w)) != NULL)
+		ks->nonce_ok = 0;	/* lowered, or may be */
 	if (tx_commit(tm) == -1)
 		goto fail;
 	if (ndrop > 0)

@@ -163,6 +163,12 @@ struct txmgr_intent {
 	size_t		 data_len;
 	int		 type;		/* 0 legacy EIP-155, 2 EIP-1559 */
 	uint64_t	 min_gas_limit;	/* 0: the margined estimate alone */
+	/* 1: the caller made this intent just now and never submitted it
+	 * (a new orders row's id): the look-up of an earlier transaction
+	 * is skipped. Safe if wrong: the record then collides with the
+	 * earlier one on the intent's unique index and that one is
+	 * returned, but only after the fees and gas were asked for. */
+	int		 fresh;
 	/* Fee overrides (NULL: from the node). Capped like the rest. */
 	const u256	*gas_price;		/* type 0 */
 	const u256	*max_fee;		/* type 2 */

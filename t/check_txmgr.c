@@ -1429,6 +1429,94 @@ START_TEST(test_drop_unsent)
 }
 END_TEST
 
+/*
+ * The fast record signs with the nonce this manager wrote last. Another
+ * manager on the same wallet (a second process) moves the nonce on, or
+ * an emergency drop moves it back: the guess is then wrong, the record
+ * notices in the same statement, and the locked path signs again with
+ * the right nonce. No gap, no duplicate, every hash the one mined.
+ */
+START_TEST(test_nonce_guess_stale)
+{
+	struct ctx		 c;
+	struct txmgr_intent	 in;
+	struct txmgr_tx		 t;
+	struct txmgr		*tm2;
+	struct db		*d2;
+	int			 dropped, kept;
+
+	REQUIRE_ALL();
+	ctx_open(&c, "guess", 5);
+	d2 = db_open(c.ci);
+	ck_assert_ptr_nonnull(tm2 = txmgr_new(d2, c.rpc, &c.o));
+	ck_assert_int_eq(txmgr_add_key(tm2, c.key, NULL), 0);
+
+	intent_pay(&in, "pay:a", c.key, &c.to, 1, 2);
+	submit_ok(c.tm, &in, &t);		/* locked path: first use */
+	ck_assert_uint_eq(t.nonce, 0);
+	intent_pay(&in, "pay:b", c.key, &c.to, 2, 0);
+	submit_ok(c.tm, &in, &t);		/* fast path */
+	ck_assert_uint_eq(t.nonce, 1);
+	intent_pay(&in, "pay:c", c.key, &c.to, 3, 2);
+	submit_ok(tm2, &in, &t);		/* the other manager */
+	ck_assert_uint_eq(t.nonce, 2);
+	intent_pay(&in, "pay:d", c.key, &c.to, 4, 2);
+	submit_ok(c.tm, &in, &t);		/* guess 2 is stale */
+	ck_assert_uint_eq(t.nonce, 3);
+	ck_assert_int_eq(t.existing, 0);
+
+	/* an unsent order of this manager is dropped by the other one
+	 * (an emergency stop): the nonce goes back below the guess */
+	ck_assert_int_eq(txmgr_hold(c.tm, "order:"), 0);
+	intent_pay(&in, "order:1", c.key, &c.to, 5, 2);
+	submit_ok(c.tm, &in, &t);
+	ck_assert_uint_eq(t.nonce, 4);
+	ck_assert_int_eq(t.status, TXMGR_SIGNED);
+	ck_assert_int_eq(txmgr_drop_unsent(tm2, "order:", &dropped, &kept), 0);
+	ck_assert_int_eq(dropped, 1);
+	ck_assert_int_eq(txmgr_hold(c.tm, NULL), 0);
+	intent_pay(&in, "pay:e", c.key, &c.to, 6, 2);
+	submit_ok(c.tm, &in, &t);		/* guess 5 is too high */
+	ck_assert_uint_eq(t.nonce, 4);
+	intent_pay(&in, "pay:f", c.key, &c.to, 7, 2);
+	submit_ok(c.tm, &in, &t);		/* fast again */
+	ck_assert_uint_eq(t.nonce, 5);
+
+	/* an intent recorded by the other manager, submitted here as
+	 * fresh (wrongly): the record collides, the existing one is
+	 * returned, nothing is signed */
+	intent_pay(&in, "pay:g", c.key, &c.to, 8, 2);
+	submit_ok(tm2, &in, &t);
+	ck_assert_uint_eq(t.nonce, 6);
+	in.fresh = 1;
+	submit_ok(c.tm, &in, &t);
+	ck_assert_int_eq(t.existing, 1);
+	ck_assert_uint_eq(t.nonce, 6);
+	/* the same with a right guess: the intent's unique index refuses
+	 * the fast record */
+	intent_pay(&in, "pay:h", c.key, &c.to, 9, 2);
+	submit_ok(c.tm, &in, &t);
+	ck_assert_uint_eq(t.nonce, 7);
+	in.fresh = 1;
+	submit_ok(c.tm, &in, &t);
+	ck_assert_int_eq(t.existing, 1);
+	ck_assert_uint_eq(t.nonce, 7);
+
+	ck_assert_int_eq(settle(c.tm, 100), 0);
+	ck_assert_uint_eq(chain_nonce(c.rpc, &c.a), 8);
+	ck_assert_int_eq(qnum(c.db, "SELECT count(*) FROM transactions WHERE"
+	    " status = 'mined'", NULL), 8);
+	ck_assert_int_eq(qnum(c.db, "SELECT count(DISTINCT nonce) FROM"
+	    " transactions WHERE status = 'mined'", NULL), 8);
+	ck_assert_int_eq(qnum(c.db, "SELECT count(*) FROM transactions", NULL),
+	    9);
+	ck_assert_int_eq(qnum(c.db, "SELECT next_nonce FROM nonces", NULL), 8);
+	txmgr_free(&tm2);
+	db_free(&d2);
+	ctx_close(&c);
+}
+END_TEST
+
 /* During an emergency stop: no new order transaction, no replacement
  * of one; an in-flight one can be cancelled; funds operations go on. */
 START_TEST(test_emergency_cancel)
@@ -1696,6 +1784,7 @@ txmgr_suite(void)
 	tcase_add_test(tc, test_rpc_down);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_drop_unsent);
+	tcase_add_test(tc, test_nonce_guess_stale);
 	tcase_add_test(tc, test_emergency_cancel);
 	tcase_add_test(tc, test_send_maybe_delivered);
 	suite_add_tcase(s, tc);
