@@ -65,6 +65,7 @@ struct rpc {
 	int		 has_send;
 	uint64_t	 next_id;
 	uint64_t	 rng;
+	uint64_t	 wire_us;	/* inside curl_easy_perform, lifetime */
 };
 
 /* What a reply parser concluded. */
@@ -355,6 +356,15 @@ ep_init(struct rpc *r, struct rpc_ep *ep, const char *url, int index,
 	return 0;
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void
 ep_cleanup(struct rpc_ep *ep)
 {
@@ -528,6 +538,12 @@ ep_order(const struct rpc *r, int to_send, int idx[RPC_MAX_ENDPOINTS])
 	return n;
 }
 
+uint64_t
+rpc_wire_us(const struct rpc *r)
+{
+	return r->wire_us;
+}
+
 int
 rpc_endpoint_count(const struct rpc *r)
 {
@@ -583,6 +599,7 @@ ep_perform(struct rpc *r, struct rpc_ep *ep, const char *body, size_t blen,
 	CURLcode	rc;
 	long		ct = r->o.connect_timeout_ms, code = 0;
 	int		bad = 0;
+	int64_t		t0;
 
 	if (ct > timeout_ms)
 		ct = timeout_ms;
@@ -602,7 +619,9 @@ ep_perform(struct rpc *r, struct rpc_ep *ep, const char *body, size_t blen,
 		    ep->label);
 		return -1;
 	}
+	t0 = now_us();
 	rc = curl_easy_perform(ep->curl);
+	r->wire_us += (uint64_t)(now_us() - t0);
 	if (rc == CURLE_OK) {
 		(void)curl_easy_getinfo(ep->curl, CURLINFO_RESPONSE_CODE,
 		    &code);

@@ -145,6 +145,14 @@ int	rpc_endpoint_count(const struct rpc *);
  */
 int	rpc_endpoint_in_use(const struct rpc *);
 
+/*
+ * Microseconds spent in HTTP exchanges with the nodes since rpc_new
+ * (curl's transfers: connect, send, the node's work, receive; not the
+ * JSON work around them). For metrics, and for the benchmarks' "own
+ * time excluding the node" accounting.
+ */
+uint64_t rpc_wire_us(const struct rpc *);
+
 /* Fill out with endpoint i's health. Returns 0, or -1 if i is out of
  * range. */
 int	rpc_endpoint_health(const struct rpc *, int i, struct rpc_health *out);

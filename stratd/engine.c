@@ -65,6 +65,7 @@ struct rt {
 	struct grid_order	*obuf;
 	size_t			 ocap;
 	int			 dirty;		/* state changed, unsaved */
+	struct ledger_levels	 lv;		/* its grid_levels rows */
 	char			 unreal[PNL_DEC_MAX];	/* last written */
 };
 
@@ -84,6 +85,8 @@ struct ord {
 	u256			 r_base, r_quote; /* at decision */
 	int			 has_r;
 	int			 tries;
+	int			 fresh;		/* made by this process, not
+						 * yet handed to txmgr */
 	struct ord		*next;
 };
 
@@ -223,6 +226,7 @@ rt_free(struct rt **rp)
 	if (r == NULL)
 		return;
 	grid_free(&r->g);
+	ledger_levels_free(&r->lv);
 	free(r->params);
 	free(r->obuf);
 	free(r);
@@ -297,10 +301,10 @@ rt_has_orders(struct engine *e, long long sid)
 	return 0;
 }
 
-long long
-engine_last_signed_us(const struct engine *e)
+struct live *
+engine_live(struct engine *e)
 {
-	return live_last_signed_us(e->live);
+	return e->live;
 }
 
 int
@@ -362,9 +366,10 @@ rt_save(struct engine *e, struct rt *r, double price)
 {
 	if (r->g == NULL || db_begin(e->db) == -1)
 		return;
-	if (ledger_save_grid(e->db, r->id, r->g, price, NULL, 0, 0) == -1 ||
+	if (ledger_save_grid(e->db, r->id, r->g, price, &r->lv) == -1 ||
 	    db_commit(e->db) == -1) {
 		db_rollback(e->db);
+		ledger_levels_forget(&r->lv);
 		return;
 	}
 	r->dirty = 0;
@@ -464,8 +469,8 @@ ord_fail(struct engine *e, struct ord *o, const char *status,
 	    -1)
 		goto dbfail;
 	if (is_grid && r != NULL && r->g != NULL &&
-	    ledger_save_grid(e->db, r->id, r->g, last_mid(e, o->m), NULL, 0,
-	    0) == -1)
+	    ledger_save_grid(e->db, r->id, r->g, last_mid(e, o->m),
+	    &r->lv) == -1)
 		goto dbfail;
 	if (sid > 0) {
 		memset(&d, 0, sizeof(d));
@@ -494,6 +499,8 @@ dbfail:
 	log_warnx("cannot record the failure of order %lld: %s", id,
 	    db_error(e->db));
 	db_rollback(e->db);
+	if ((r = rt_find(e, sid)) != NULL)
+		ledger_levels_forget(&r->lv);
 reload:
 	/* The order stays as the database has it; memory follows. */
 	if (is_grid)
@@ -581,8 +588,8 @@ ord_fill(struct engine *e, struct ord *o, const u256 *in, const u256 *out,
 	    -1)
 		goto dbfail;
 	if (is_grid && r != NULL && r->g != NULL &&
-	    ledger_save_grid(e->db, r->id, r->g, last_mid(e, m), NULL, 0,
-	    0) == -1)
+	    ledger_save_grid(e->db, r->id, r->g, last_mid(e, m),
+	    &r->lv) == -1)
 		goto dbfail;
 	if (sid > 0) {
 		memset(&d, 0, sizeof(d));
@@ -618,6 +625,8 @@ dbfail:
 	log_warnx("cannot record the fill of order %lld%s: %s", id,
 	    k == 0 ? " (paper balance short)" : "", db_error(e->db));
 	db_rollback(e->db);
+	if ((r = rt_find(e, sid)) != NULL)
+		ledger_levels_forget(&r->lv);
 reload:
 	if (is_grid)
 		rt_reload(e, sid);
@@ -779,6 +788,8 @@ ord_live_send(struct engine *e, struct ord *o)
 	o->r_base = rb;
 	o->r_quote = rq;
 	o->has_r = 1;
+	s.fresh = o->fresh;
+	o->fresh = 0;
 	if (live_submit(e->live, &s, &tx, &err) == -1) {
 		switch (err.code) {
 		case TXMGR_E_RPC:
@@ -976,7 +987,7 @@ rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 	if (txn && db_begin(e->db) == -1)
 		goto fail;
 	if (ledger_place_grid(e->db, r->id, r->m->symbol, r->live ? "live" :
-	    "paper", r->g, t->mid, lo, n) == -1)
+	    "paper", r->g, t->mid, &r->lv, lo, n) == -1)
 		goto fail;
 	if (txn) {
 		memset(&d, 0, sizeof(d));
@@ -1004,6 +1015,7 @@ rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 		if ((o = ord_new(e, lo[i].id, r->m, r->id)) == NULL)
 			continue;	/* the sync's reload finds it */
 		o->is_grid = 1;
+		o->fresh = 1;
 		o->go = *g;
 		o->buy = g->side == GRID_BUY;
 		o->live = r->live;
@@ -1031,6 +1043,7 @@ fail:
 	    db_error(e->db));
 	if (txn)
 		db_rollback(e->db);
+	ledger_levels_forget(&r->lv);
 	free(lo);
 	free(it);
 	rt_reload(e, sid);
@@ -1119,6 +1132,7 @@ cond_check(struct engine *e, struct mkt *m, const struct stratd_tick *t)
 		if ((o = ord_new(e, oid, m, c.strategy_id)) == NULL)
 			continue;
 		o->cond_id = c.id;
+		o->fresh = 1;
 		o->buy = cond_is_buy(c.kind);
 		o->live = c.live;
 		o->amount_in = c.amount;

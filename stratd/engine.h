@@ -35,6 +35,7 @@
 struct config;
 struct stratd_core;
 struct engine;
+struct live;
 
 /*
  * An engine over core (its cfg, db and halted flag are used; core->engine
@@ -100,8 +101,8 @@ cJSON		*engine_status(struct engine *);
 /* Number of orders in flight (pending or submitted) it tracks. */
 int		 engine_inflight(const struct engine *);
 
-/* Monotonic microseconds when the last transaction was recorded signed
- * (the benchmark's end mark; live.h). */
-long long	 engine_last_signed_us(const struct engine *);
+/* Its live trading (for the benchmark's marks, live.h); never NULL
+ * once engine_new succeeded. */
+struct live	*engine_live(struct engine *);
 
 #endif

@@ -75,109 +75,44 @@ arr_add(char **buf, size_t *len, size_t *cap, const char *item, int quote)
 	return 0;
 }
 
-int
-ledger_save_grid(struct db *d, long long sid, const struct grid *g,
-    double price, const int *crossed, int ncrossed, long long order_id)
+void
+ledger_levels_forget(struct ledger_levels *lc)
 {
-	cJSON		*st;
-	char		*text, ib[24], nb[16], ob[24], num[32];
-	char		*lv = NULL, *px = NULL, *ss = NULL, *sq = NULL;
-	size_t		 l1 = 0, l2 = 0, l3 = 0, l4 = 0;
-	size_t		 c1 = 0, c2 = 0, c3 = 0, c4 = 0;
-	const char	*p[6];
-	int		 i, n, rc = -1;
-
-	if ((st = grid_state_to_json(g)) == NULL)
-		return -1;
-	text = cJSON_PrintUnformatted(st);
-	cJSON_Delete(st);
-	if (text == NULL)
-		return -1;
-	lltoa(sid, ib);
-	p[0] = ib;
-	p[1] = text;
-	if (db_exec(d, "UPDATE strategies SET state = $2::jsonb WHERE id = $1",
-	    2, p) == -1)
-		goto out;
-	n = grid_nlevels(g);
-	arr_add(&lv, &l1, &c1, "{", 0);
-	arr_add(&px, &l2, &c2, "{", 0);
-	arr_add(&ss, &l3, &c3, "{", 0);
-	arr_add(&sq, &l4, &c4, "{", 0);
-	l1 = l2 = l3 = l4 = 1;
-	for (i = 0; i < n; i++) {
-		snprintf(num, sizeof(num), "%d", i);
-		if (arr_add(&lv, &l1, &c1, num, 0) == -1 ||
-		    arr_add(&px, &l2, &c2, grid_level_text(g, i), 0) == -1 ||
-		    arr_add(&ss, &l3, &c3, grid_level_state(g, i, price),
-		    1) == -1)
-			goto out;
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)grid_level_seq(g, i));
-		if (arr_add(&sq, &l4, &c4, num, 0) == -1)
-			goto out;
-	}
-	strcat(lv, "}");
-	strcat(px, "}");
-	strcat(ss, "}");
-	strcat(sq, "}");
-	p[1] = lv;
-	p[2] = px;
-	p[3] = ss;
-	p[4] = sq;
-	if (db_exec(d, "INSERT INTO grid_levels (strategy_id, level, price, "
-	    "state, crossing_seq) SELECT $1, l, p, s, q FROM unnest("
-	    "$2::integer[], $3::numeric[], $4::text[], $5::bigint[]) AS "
-	    "u(l, p, s, q) ON CONFLICT (strategy_id, level) DO UPDATE SET "
-	    "price = EXCLUDED.price, state = EXCLUDED.state, crossing_seq = "
-	    "EXCLUDED.crossing_seq WHERE grid_levels.price IS DISTINCT FROM "
-	    "EXCLUDED.price OR grid_levels.state IS DISTINCT FROM "
-	    "EXCLUDED.state OR grid_levels.crossing_seq IS DISTINCT FROM "
-	    "EXCLUDED.crossing_seq", 5, p) == -1)
-		goto out;
-	snprintf(nb, sizeof(nb), "%d", n);
-	p[1] = nb;
-	if (db_exec(d, "DELETE FROM grid_levels WHERE strategy_id = $1 AND "
-	    "level >= $2::integer", 2, p) == -1)
-		goto out;
-	if (order_id > 0 && ncrossed > 0) {
-		free(lv);
-		lv = NULL;
-		l1 = c1 = 0;
-		arr_add(&lv, &l1, &c1, "{", 0);
-		l1 = 1;
-		for (i = 0; i < ncrossed; i++) {
-			snprintf(num, sizeof(num), "%d", crossed[i]);
-			if (arr_add(&lv, &l1, &c1, num, 0) == -1)
-				goto out;
-		}
-		strcat(lv, "}");
-		lltoa(order_id, ob);
-		p[1] = lv;
-		p[2] = ob;
-		if (db_exec(d, "UPDATE grid_levels SET last_crossed_at = now(), "
-		    "last_order_id = $3 WHERE strategy_id = $1 AND level = "
-		    "ANY($2::integer[])", 3, p) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(lv);
-	free(px);
-	free(ss);
-	free(sq);
-	free(text);
-	return rc;
+	if (lc != NULL)
+		lc->n = 0;
 }
 
-/* The levels of g as array literals (caller frees each). */
+void
+ledger_levels_free(struct ledger_levels *lc)
+{
+	if (lc == NULL)
+		return;
+	free(lc->rows);
+	free(lc->next);
+	memset(lc, 0, sizeof(*lc));
+}
+
+/* Level i as last written equals row? */
 static int
-level_arrays(const struct grid *g, double price, char **lv, char **px,
-    char **ss, char **sq)
+level_same(const struct ledger_level_row *w, const struct ledger_level_row *x)
+{
+	return w->state == x->state && w->seq == x->seq &&
+	    strcmp(w->price, x->price) == 0;
+}
+
+/*
+ * The level rows of g to write, as array literals (caller frees each):
+ * those that differ from what lc says was written, and the levels in
+ * force[0..nforce) whatever they say (NULL lc: every level). The full
+ * new picture goes to lc->next, for levels_written. Returns 0 or -1.
+ */
+static int
+level_arrays(const struct grid *g, double price, struct ledger_levels *lc,
+    const int *force, int nforce, char **lv, char **px, char **ss, char **sq)
 {
 	size_t	 l1 = 0, l2 = 0, l3 = 0, l4 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
 	char	 num[32];
-	int	 i, n = grid_nlevels(g);
+	int	 i, k, n = grid_nlevels(g), send;
 
 	*lv = *px = *ss = *sq = NULL;
 	if (arr_add(lv, &l1, &c1, "{", 0) == -1 ||
@@ -185,15 +120,43 @@ level_arrays(const struct grid *g, double price, char **lv, char **px,
 	    arr_add(ss, &l3, &c3, "{", 0) == -1 ||
 	    arr_add(sq, &l4, &c4, "{", 0) == -1)
 		return -1;
+	if (lc != NULL && lc->ncap < n) {
+		struct ledger_level_row	*a, *b;
+
+		a = realloc(lc->rows, (size_t)n * sizeof(*a));
+		if (a != NULL)
+			lc->rows = a;
+		b = realloc(lc->next, (size_t)n * sizeof(*b));
+		if (b != NULL)
+			lc->next = b;
+		if (a == NULL || b == NULL)
+			return -1;
+		lc->ncap = n;
+	}
 	for (i = 0; i < n; i++) {
+		struct ledger_level_row	 x;
+		const char		*t = grid_level_text(g, i);
+
+		x.state = grid_level_state(g, i, price);
+		x.seq = grid_level_seq(g, i);
+		/* a price text too long to keep is always sent */
+		if (snprintf(x.price, sizeof(x.price), "%s", t) >=
+		    (int)sizeof(x.price))
+			x.price[0] = '\0';
+		send = lc == NULL || i >= lc->n || x.price[0] == '\0' ||
+		    !level_same(&lc->rows[i], &x);
+		for (k = 0; !send && k < nforce; k++)
+			send = force[k] == i;
+		if (lc != NULL)
+			lc->next[i] = x;
+		if (!send)
+			continue;
 		snprintf(num, sizeof(num), "%d", i);
 		if (arr_add(lv, &l1, &c1, num, 0) == -1 ||
-		    arr_add(px, &l2, &c2, grid_level_text(g, i), 0) == -1 ||
-		    arr_add(ss, &l3, &c3, grid_level_state(g, i, price),
-		    1) == -1)
+		    arr_add(px, &l2, &c2, t, 0) == -1 ||
+		    arr_add(ss, &l3, &c3, x.state, 1) == -1)
 			return -1;
-		snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)grid_level_seq(g, i));
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)x.seq);
 		if (arr_add(sq, &l4, &c4, num, 0) == -1)
 			return -1;
 	}
@@ -204,11 +167,79 @@ level_arrays(const struct grid *g, double price, char **lv, char **px,
 	return 0;
 }
 
+/* The write of level_arrays' rows succeeded: lc now says so. */
+static void
+levels_written(struct ledger_levels *lc, const struct grid *g)
+{
+	struct ledger_level_row	*t;
+
+	if (lc == NULL)
+		return;
+	t = lc->rows;
+	lc->rows = lc->next;
+	lc->next = t;
+	lc->n = grid_nlevels(g);
+}
+
+int
+ledger_save_grid(struct db *d, long long sid, const struct grid *g,
+    double price, struct ledger_levels *lc)
+{
+	cJSON		*st;
+	char		*text, ib[24], nb[16];
+	char		*lv = NULL, *px = NULL, *ss = NULL, *sq = NULL;
+	const char	*p[6];
+	int		 rc = -1;
+
+	if ((st = grid_state_to_json(g)) == NULL)
+		return -1;
+	text = cJSON_PrintUnformatted(st);
+	cJSON_Delete(st);
+	if (text == NULL)
+		return -1;
+	lltoa(sid, ib);
+	snprintf(nb, sizeof(nb), "%d", grid_nlevels(g));
+	if (level_arrays(g, price, lc, NULL, 0, &lv, &px, &ss, &sq) == -1)
+		goto out;
+	p[0] = ib;
+	p[1] = text;
+	p[2] = lv;
+	p[3] = px;
+	p[4] = ss;
+	p[5] = sq;
+	/* one statement, as ledger_place_grid */
+	if (db_exec(d, "WITH s AS (UPDATE strategies SET state = $2::jsonb "
+	    "WHERE id = $1), l AS (INSERT INTO grid_levels (strategy_id, "
+	    "level, price, state, crossing_seq) SELECT $1, l, p, s, q FROM "
+	    "unnest($3::integer[], $4::numeric[], $5::text[], $6::bigint[]) "
+	    "AS u(l, p, s, q) ON CONFLICT (strategy_id, level) DO UPDATE SET "
+	    "price = EXCLUDED.price, state = EXCLUDED.state, crossing_seq = "
+	    "EXCLUDED.crossing_seq WHERE grid_levels.price IS DISTINCT FROM "
+	    "EXCLUDED.price OR grid_levels.state IS DISTINCT FROM "
+	    "EXCLUDED.state OR grid_levels.crossing_seq IS DISTINCT FROM "
+	    "EXCLUDED.crossing_seq) DELETE FROM grid_levels WHERE strategy_id "
+	    "= $1 AND level >= $7::integer", 7, (const char *[]){ p[0], p[1],
+	    p[2], p[3], p[4], p[5], nb }) == -1)
+		goto out;
+	levels_written(lc, g);
+	rc = 0;
+out:
+	free(lv);
+	free(px);
+	free(ss);
+	free(sq);
+	free(text);
+	return rc;
+}
+
+#define FORCE_MAX	64
+
 int
 ledger_place_grid(struct db *d, long long sid, const char *symbol,
     const char *mode, const struct grid *g, double price,
-    struct ledger_grid_order *o, int n)
+    struct ledger_levels *lc, struct ledger_grid_order *o, int n)
 {
+	int		 force[FORCE_MAX];
 	char		*a[9] = { NULL }, *lv = NULL, *px = NULL, *ss = NULL;
 	char		*sq = NULL, *state = NULL, ib[24], nb[16], num[U256_DEC_MAX];
 	size_t		 len[9] = { 0 }, cap[9] = { 0 };
@@ -258,7 +289,10 @@ ledger_place_grid(struct db *d, long long sid, const char *symbol,
 	}
 	for (k = 0; k < 9; k++)
 		strcat(a[k], "}");
-	if (level_arrays(g, price, &lv, &px, &ss, &sq) == -1 ||
+	for (i = 0, k = 0; i < n && k < FORCE_MAX; i++)
+		if (o[i].level >= 0)
+			force[k++] = o[i].level;
+	if (level_arrays(g, price, lc, force, k, &lv, &px, &ss, &sq) == -1 ||
 	    (st = grid_state_to_json(g)) == NULL)
 		goto out;
 	state = cJSON_PrintUnformatted(st);
@@ -318,6 +352,7 @@ ledger_place_grid(struct db *d, long long sid, const char *symbol,
 				o[i].id = strtoll(PQgetvalue(r, k, 0), NULL,
 				    10);
 	}
+	levels_written(lc, g);
 	rc = 0;
 out:
 	PQclear(r);

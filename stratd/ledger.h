@@ -59,26 +59,49 @@ struct ledger_grid_order {
 };
 
 /*
+ * The grid_levels rows of one strategy as this process last wrote them,
+ * so that a write sends only the levels that changed (a crossing changes
+ * one or two; the rest cost an index probe each). Zeroed, or after
+ * ledger_levels_forget: unknown, the next write sends every level. A
+ * write updates it when its statement succeeded; the caller forgets it
+ * when a transaction around that statement rolled back.
+ */
+struct ledger_level_row {
+	char		 price[64];	/* "": not kept, always sent */
+	const char	*state;		/* grid_level_state's static text */
+	uint64_t	 seq;
+};
+struct ledger_levels {
+	struct ledger_level_row	*rows, *next;
+	int			 n, ncap;
+};
+
+/* Unknown from now on (keeps the memory). Accepts NULL. */
+void	ledger_levels_forget(struct ledger_levels *);
+/* Free the rows; the struct is zeroed. Accepts NULL. */
+void	ledger_levels_free(struct ledger_levels *);
+
+/*
  * Record what one observation of a grid decided, in ONE statement (so one
  * round trip, and atomic on its own): the n orders, the grid's new state
- * (strategies.state) and its levels' rows (as ledger_save_grid, crossed
- * levels getting last_crossed_at and last_order_id). Fills each order's
- * id. Returns 0, or -1 (nothing written; db_sqlstate says why: BSE01 the
- * emergency stop, 23505 a crossing already ordered).
+ * (strategies.state) and its levels' rows (as ledger_save_grid, the
+ * levels of the orders getting last_crossed_at and last_order_id). lc:
+ * see above (NULL: write every level). Fills each order's id. Returns 0,
+ * or -1 (nothing written; db_sqlstate says why: BSE01 the emergency
+ * stop, 23505 a crossing already ordered).
  */
 int	ledger_place_grid(struct db *, long long strategy_id, const char *symbol,
 	    const char *mode, const struct grid *, double price,
-	    struct ledger_grid_order *o, int n);
+	    struct ledger_levels *lc, struct ledger_grid_order *o, int n);
 
 /*
- * Persist the grid's state (strategies.state) and every level's row of
+ * Persist the grid's state (strategies.state) and its levels' rows in
  * grid_levels (price, state at price, crossing_seq; rows above the grid
- * removed). When order_id > 0, the levels in crossed[0..ncrossed) also
- * get last_crossed_at = now() and last_order_id. Returns 0 or -1.
+ * removed), in one statement. lc as for ledger_place_grid. Returns 0 or
+ * -1.
  */
 int	ledger_save_grid(struct db *, long long strategy_id,
-	    const struct grid *, double price, const int *crossed,
-	    int ncrossed, long long order_id);
+	    const struct grid *, double price, struct ledger_levels *lc);
 
 /* A live order's transaction was recorded: status submitted. 0 or -1. */
 int	ledger_submitted(struct db *, long long order_id, int64_t tx_id,

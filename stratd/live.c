@@ -42,6 +42,7 @@ struct live {
 	long long	 poll_after_ms;	/* backoff of a failing node */
 	int		 poll_backoff_ms;
 	long long	 signed_us;
+	uint64_t	 signed_wire_us;
 };
 
 static long long
@@ -58,8 +59,10 @@ hook(void *arg, enum txmgr_point p, const struct txmgr_tx *tx)
 {
 	struct live	*l = arg;
 
-	if (p == TXMGR_AT_RECORDED)
+	if (p == TXMGR_AT_RECORDED) {
 		l->signed_us = mono_us();
+		l->signed_wire_us = rpc_wire_us(l->rpc);
+	}
 	(void)tx;
 }
 
@@ -213,10 +216,17 @@ live_txmgr(struct live *l)
 	return l != NULL ? l->tm : NULL;
 }
 
-long long
-live_last_signed_us(const struct live *l)
+void
+live_last_signed(const struct live *l, long long *at_us, uint64_t *wire_us)
 {
-	return l != NULL ? l->signed_us : 0;
+	*at_us = l != NULL ? l->signed_us : 0;
+	*wire_us = l != NULL ? l->signed_wire_us : 0;
+}
+
+uint64_t
+live_wire_us(const struct live *l)
+{
+	return l != NULL && l->rpc != NULL ? rpc_wire_us(l->rpc) : 0;
 }
 
 int
@@ -498,6 +508,7 @@ live_submit(struct live *l, const struct live_swap *s, struct txmgr_tx *tx,
 	in.data_len = b.len;
 	in.type = 0;
 	in.min_gas_limit = l->swap_gas_min;
+	in.fresh = s->fresh;
 	rc = txmgr_submit(l->tm, &in, tx, err);
 	abi_buf_free(&b);
 	return rc;

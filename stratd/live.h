@@ -103,6 +103,7 @@ struct live_swap {
 	struct addr	 token_in, token_out;
 	u256		 amount_in, amount_out_min;
 	uint64_t	 deadline;	/* unix seconds */
+	int		 fresh;		/* never submitted (txmgr_intent) */
 };
 
 /* Build the call and txmgr_submit it (an existing transaction of the
@@ -124,9 +125,16 @@ int		 live_receipt(struct live *, const struct txmgr_tx *tx,
 		    const struct addr *token_in, const struct addr *token_out,
 		    u256 *in, u256 *out);
 
-/* Monotonic microseconds when the last transaction was recorded signed
- * (the benchmark's end mark); 0 before any. */
-long long	 live_last_signed_us(const struct live *);
+/*
+ * The benchmark's end mark: *at_us the monotonic microseconds when the
+ * last transaction was recorded signed (0 before any), *wire_us the time
+ * spent in node exchanges (rpc_wire_us) at that moment.
+ */
+void		 live_last_signed(const struct live *, long long *at_us,
+		    uint64_t *wire_us);
+
+/* rpc_wire_us of its node connection now (0 without one). */
+uint64_t	 live_wire_us(const struct live *);
 
 /* The underlying manager (status and tests); NULL when not ready. */
 struct txmgr	*live_txmgr(struct live *);
