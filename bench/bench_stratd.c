@@ -49,7 +49,7 @@
 #include "../stratd/live.h"
 #include "../stratd/store.h"
 
-#define LAT_SAMPLES	400
+#define LAT_SAMPLES	1000
 #define NSTRAT		1000
 #define QUIET_TICKS	20000
 #define WALK_TICKS	400

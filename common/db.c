@@ -41,6 +41,8 @@ struct db {
 	char	 sqlstate[6];
 	struct stmt stmts[STMT_MAX];
 	int	 nstmts;	/* slots in use */
+	int	 sent;		/* db_send's statement: slot, -1 unnamed */
+	int	 busy;		/* a db_send awaits its db_wait */
 	int	 next_evict;	/* round robin over unprepared slots */
 };
 
@@ -248,6 +250,7 @@ db_connect(struct db *d)
 		d->conn = NULL;
 	}
 	stmts_clear(d);
+	d->busy = 0;
 	d->up = 0;
 	snprintf(timeout, sizeof(timeout), "%d", d->connect_timeout_s);
 	snprintf(options, sizeof(options), "-c statement_timeout=%d",
@@ -313,13 +316,29 @@ db_sqlstate(const struct db *d)
 	return d->sqlstate;
 }
 
+/* Usable now? Else the reason in d->err. */
+static int
+ready(struct db *d)
+{
+	if (!d->up || d->conn == NULL) {
+		snprintf(d->err, sizeof(d->err), "database not connected");
+		return 0;
+	}
+	if (d->busy) {
+		snprintf(d->err, sizeof(d->err), "database connection busy:"
+		    " a sent statement was not waited for");
+		return 0;
+	}
+	return 1;
+}
+
 PGresult *
 db_query_raw(struct db *d, const char *sql, int nparams,
     const char *const *params)
 {
 	PGresult	*r;
 
-	if (!d->up || d->conn == NULL)
+	if (!ready(d))
 		return NULL;
 	r = run(d, sql, nparams, params);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
@@ -331,37 +350,102 @@ db_query_raw(struct db *d, const char *sql, int nparams,
 	return r;
 }
 
-PGresult *
-db_query(struct db *d, const char *sql, int nparams, const char *const *params)
+/* db_query's verdict on r (which it frees when it failed). */
+static PGresult *
+verdict(struct db *d, PGresult *r)
 {
-	PGresult	*r;
-	ExecStatusType	 st;
+	ExecStatusType	st = PQresultStatus(r);
+	const char	*code;
 
-	if (!d->up || d->conn == NULL) {
-		snprintf(d->err, sizeof(d->err), "database not connected");
-		return NULL;
-	}
-	r = run(d, sql, nparams, params);
-	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		d->sqlstate[0] = '\0';
 		return r;
 	}
 	set_err(d, "query failed", r ? PQresultErrorMessage(r) :
 	    PQerrorMessage(d->conn));
-	{
-		const char	*code = r ? PQresultErrorField(r,
-				    PG_DIAG_SQLSTATE) : NULL;
-
-		snprintf(d->sqlstate, sizeof(d->sqlstate), "%s",
-		    code ? code : "");
-	}
+	code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(d->sqlstate, sizeof(d->sqlstate), "%s", code ? code : "");
 	PQclear(r);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		d->up = 0;
 		d->next_try_ms = 0;	/* first reconnect is immediate */
 	}
 	return NULL;
+}
+
+PGresult *
+db_query(struct db *d, const char *sql, int nparams, const char *const *params)
+{
+	if (!ready(d))
+		return NULL;
+	return verdict(d, run(d, sql, nparams, params));
+}
+
+int
+db_send(struct db *d, const char *sql, int nparams, const char *const *params)
+{
+	char	name[16];
+	int	i, seen, ok;
+
+	if (!ready(d))
+		return -1;
+	d->sent = -1;
+	if ((i = stmt_slot(d, sql, &seen)) != -1 && seen) {
+		snprintf(name, sizeof(name), "bsc_%d", i);
+		if (d->stmts[i].prepared ||
+		    stmt_prepare(d, i, name, sql, nparams) == 0)
+			d->sent = i;
+	}
+	if (d->sent >= 0)
+		ok = PQsendQueryPrepared(d->conn, name, nparams, params, NULL,
+		    NULL, 0);
+	else
+		ok = PQsendQueryParams(d->conn, sql, nparams, NULL, params,
+		    NULL, NULL, 0);
+	if (!ok) {
+		set_err(d, "query failed", PQerrorMessage(d->conn));
+		d->sqlstate[0] = '\0';
+		if (PQstatus(d->conn) != CONNECTION_OK) {
+			d->up = 0;
+			d->next_try_ms = 0;
+		}
+		return -1;
+	}
+	d->busy = 1;
+	return 0;
+}
+
+PGresult *
+db_wait(struct db *d)
+{
+	PGresult	*r, *x;
+	const char	*st;
+
+	if (!d->busy) {
+		snprintf(d->err, sizeof(d->err), "nothing was sent");
+		return NULL;
+	}
+	d->busy = 0;
+	/* one statement: one result, then NULL */
+	r = PQgetResult(d->conn);
+	while ((x = PQgetResult(d->conn)) != NULL)
+		PQclear(x);
+	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	/* as in run(), but no second try: the parameters are gone. The
+	 * next run prepares afresh. */
+	if (d->sent >= 0 && st != NULL && (strcmp(st, "0A000") == 0 ||
+	    strcmp(st, "26000") == 0)) {
+		char	dealloc[32];
+
+		d->stmts[d->sent].prepared = 0;
+		if (PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
+			snprintf(dealloc, sizeof(dealloc), "DEALLOCATE bsc_%d",
+			    d->sent);
+			x = PQexec(d->conn, dealloc);
+			PQclear(x);
+		}
+	}
+	return verdict(d, r);
 }
 
 int

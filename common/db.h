@@ -65,6 +65,22 @@ PGresult	*db_query(struct db *, const char *sql, int nparams,
 PGresult	*db_query_raw(struct db *, const char *sql, int nparams,
 		    const char *const *params);
 
+/*
+ * Send sql (as db_query) and return without waiting: the server runs it
+ * while the caller does other work; db_wait collects the result. Until
+ * then the connection takes nothing else (db_query and the rest fail,
+ * "busy"). Returns 0 or -1 (db_error; nothing was sent).
+ */
+int		 db_send(struct db *, const char *sql, int nparams,
+		    const char *const *params);
+
+/*
+ * The result of the statement db_send sent, as db_query returns it
+ * (blocks until the server answers; statement_timeout bounds it).
+ * The caller frees it with PQclear.
+ */
+PGresult	*db_wait(struct db *);
+
 /* db_query for statements whose result is not needed. Returns 0 or -1. */
 int		 db_exec(struct db *, const char *sql, int nparams,
 		    const char *const *params);

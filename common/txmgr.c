@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cJSON.h>
 #include <libpq-fe.h>
@@ -29,6 +30,7 @@
 #include "addr.h"
 #include "db.h"
 #include "hex.h"
+#include "keccak.h"
 #include "log.h"
 #include "rlp.h"
 #include "rpc.h"
@@ -1971,19 +1973,11 @@ dberr:
 
 /* ---- submit -------------------------------------------------------------- */
 
-struct prep {
-	uint64_t	head;
-	uint64_t	gas_limit;
-	u256		gas_price;
-	u256		max_fee;
-	u256		max_prio;
-};
-
 /* Fees, gas limit and the funds check: everything before signing.
  * err must not be NULL. */
 static int
 prepare(struct txmgr *tm, const struct txmgr_intent *in,
-    const struct addr *from, struct prep *pp, struct txmgr_error *err)
+    const struct addr *from, struct txmgr_prep *pp, struct txmgr_error *err)
 {
 	struct rpc_error	 e;
 	struct rpc_block	 b;
@@ -2101,7 +2095,7 @@ prepare(struct txmgr *tm, const struct txmgr_intent *in,
  */
 static int
 row_make(struct txmgr *tm, const struct txmgr_intent *in,
-    const struct key_slot *ks, const struct prep *pp, uint64_t nonce,
+    const struct key_slot *ks, const struct txmgr_prep *pp, uint64_t nonce,
     struct row *r, struct txmgr_error *err)
 {
 	char	why[TXMGR_MSG_MAX];
@@ -2154,7 +2148,7 @@ insert_failed(struct txmgr *tm, struct txmgr_error *err)
  */
 static int
 record_fast(struct txmgr *tm, const struct txmgr_intent *in,
-    struct key_slot *ks, const struct prep *pp, struct row *r,
+    struct key_slot *ks, const struct txmgr_prep *pp, struct row *r,
     struct txmgr_error *err)
 {
 	int	k;
@@ -2180,7 +2174,7 @@ record_fast(struct txmgr *tm, const struct txmgr_intent *in,
  */
 static int
 record_new(struct txmgr *tm, const struct txmgr_intent *in,
-    struct key_slot *ks, const struct prep *pp, struct row *r,
+    struct key_slot *ks, const struct txmgr_prep *pp, struct row *r,
     struct txmgr_error *err)
 {
 	struct rpc_error	 e;
@@ -2275,15 +2269,137 @@ dberr:
 	return fail(err, TXMGR_E_DB, "database: %s", tm->dberr);
 }
 
+/*
+ * The checks every intent passes (but its text: txmgr_prepare has none)
+ * and its wallet's key. Returns the key, or NULL with err filled.
+ */
+static struct key_slot *
+intent_key(struct txmgr *tm, const struct txmgr_intent *in,
+    struct txmgr_error *err)
+{
+	struct key_slot	*ks;
+	struct addr	 a;
+
+	if (tm == NULL || in == NULL) {
+		fail(err, TXMGR_E_INVALID, "no transaction manager or intent");
+		return NULL;
+	}
+	if (in->type != 0 && in->type != 2) {
+		fail(err, TXMGR_E_INVALID, "transaction type %d: want 0"
+		    " (legacy) or 2 (EIP-1559)", in->type);
+		return NULL;
+	}
+	if ((in->data == NULL && in->data_len > 0) ||
+	    in->data_len > TXMGR_DATA_MAX) {
+		fail(err, TXMGR_E_INVALID, "bad call data");
+		return NULL;
+	}
+	if (in->key != NULL) {
+		if (txmgr_add_key(tm, in->key, &a) == -1) {
+			fail(err, TXMGR_E_INVALID, "invalid private key");
+			return NULL;
+		}
+	} else if (in->from != NULL)
+		a = *in->from;
+	else {
+		fail(err, TXMGR_E_INVALID, "no key and no wallet");
+		return NULL;
+	}
+	if ((ks = key_find(tm, &a)) == NULL)
+		fail(err, TXMGR_E_NOKEY, "no key for the wallet");
+	return ks;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The digest of what prepare's answers depend on: the call and its
+ * gas and fee arguments. */
+static void
+call_digest(const struct txmgr_intent *in, uint8_t out[32])
+{
+	struct keccak_ctx	k;
+	uint8_t			b[32];
+	const u256		*fees[3] = { in->gas_price, in->max_fee,
+				    in->max_priority_fee };
+	int			i;
+
+	keccak256_init(&k);
+	b[0] = (uint8_t)in->type;
+	keccak256_update(&k, b, 1);
+	keccak256_update(&k, in->to.b, 20);
+	u256_to_be(&in->value, b);
+	keccak256_update(&k, b, 32);
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(in->min_gas_limit >> (56 - 8 * i));
+	keccak256_update(&k, b, 8);
+	for (i = 0; i < 3; i++) {
+		b[0] = fees[i] != NULL;
+		keccak256_update(&k, b, 1);
+		if (fees[i] != NULL) {
+			u256_to_be(fees[i], b);
+			keccak256_update(&k, b, 32);
+		}
+	}
+	if (in->data_len > 0)
+		keccak256_update(&k, in->data, in->data_len);
+	keccak256_final(&k, out);
+}
+
+/* p is txmgr_prepare's answer for this very call, young enough. */
+static int
+prep_usable(const struct txmgr_intent *in, const struct key_slot *ks,
+    const struct txmgr_prep *p)
+{
+	uint8_t		d[32];
+	long long	age;
+
+	if (p == NULL || !addr_eq(&p->from, &ks->addr))
+		return 0;
+	age = mono_ms() - p->at_ms;
+	if (age < 0 || age > TXMGR_PREP_MAX_AGE_MS)
+		return 0;
+	call_digest(in, d);
+	return memcmp(d, p->call, 32) == 0;
+}
+
+int
+txmgr_prepare(struct txmgr *tm, const struct txmgr_intent *in,
+    struct txmgr_prep *out, struct txmgr_error *err)
+{
+	struct txmgr_error	 e0;
+	struct key_slot		*ks;
+
+	if (err == NULL)
+		err = &e0;
+	memset(err, 0, sizeof(*err));
+	if ((ks = intent_key(tm, in, err)) == NULL)
+		return -1;
+	if (out == NULL)
+		return fail(err, TXMGR_E_INVALID, "no place for the answers");
+	if (chain_check(tm, err) == -1 ||
+	    prepare(tm, in, &ks->addr, out, err) == -1)
+		return -1;
+	out->from = ks->addr;
+	out->at_ms = mono_ms();
+	call_digest(in, out->call);
+	return 0;
+}
+
 int
 txmgr_submit(struct txmgr *tm, const struct txmgr_intent *in,
     struct txmgr_tx *out, struct txmgr_error *err)
 {
 	struct txmgr_error	 e0;
 	struct key_slot		*ks;
-	struct addr		 a;
 	struct row		 r;
-	struct prep		 pp;
+	struct txmgr_prep	 pp;
 	enum send_res		 s;
 	int			 tries, k;
 
@@ -2292,28 +2408,12 @@ txmgr_submit(struct txmgr *tm, const struct txmgr_intent *in,
 	memset(err, 0, sizeof(*err));
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (tm == NULL || in == NULL)
-		return fail(err, TXMGR_E_INVALID, "no transaction manager or"
-		    " intent");
-	if (!txmgr_intent_valid(in->intent))
+	if (tm != NULL && in != NULL && !txmgr_intent_valid(in->intent))
 		return fail(err, TXMGR_E_INVALID, "invalid intent: want"
 		    " <owner>:<id> (owner a-z and _, id printable, no spaces,"
 		    " at most %d bytes)", TXMGR_INTENT_MAX);
-	if (in->type != 0 && in->type != 2)
-		return fail(err, TXMGR_E_INVALID, "transaction type %d: want 0"
-		    " (legacy) or 2 (EIP-1559)", in->type);
-	if ((in->data == NULL && in->data_len > 0) ||
-	    in->data_len > TXMGR_DATA_MAX)
-		return fail(err, TXMGR_E_INVALID, "bad call data");
-	if (in->key != NULL) {
-		if (txmgr_add_key(tm, in->key, &a) == -1)
-			return fail(err, TXMGR_E_INVALID, "invalid private key");
-	} else if (in->from != NULL)
-		a = *in->from;
-	else
-		return fail(err, TXMGR_E_INVALID, "no key and no wallet");
-	if ((ks = key_find(tm, &a)) == NULL)
-		return fail(err, TXMGR_E_NOKEY, "no key for the wallet");
+	if ((ks = intent_key(tm, in, err)) == NULL)
+		return -1;
 	if (db_ensure(tm->db) == -1)
 		return fail(err, TXMGR_E_DB, "database: %s", db_error(tm->db));
 	if (chain_check(tm, err) == -1)
@@ -2334,7 +2434,9 @@ txmgr_submit(struct txmgr *tm, const struct txmgr_intent *in,
 		}
 		if (k == 1)
 			row_clear(&r);
-		if (prepare(tm, in, &ks->addr, &pp, err) == -1)
+		if (tries == 0 && prep_usable(in, ks, in->prep))
+			pp = *in->prep;
+		else if (prepare(tm, in, &ks->addr, &pp, err) == -1)
 			return -1;
 		if ((k = record_new(tm, in, ks, &pp, &r, err)) == -1)
 			return -1;

@@ -150,6 +150,26 @@ struct txmgr_opts {
 	void		*hook_arg;
 };
 
+/*
+ * What txmgr_submit asks the node before it signs (fees, gas limit, the
+ * funds check), asked ahead with txmgr_prepare so that those round
+ * trips can overlap the caller's other work. Good for the call it was
+ * made for (wallet, to, value, data, type, gas and fee arguments) for
+ * TXMGR_PREP_MAX_AGE_MS: txmgr_submit checks both and asks the node
+ * again when either does not hold.
+ */
+#define TXMGR_PREP_MAX_AGE_MS	1000
+struct txmgr_prep {
+	struct addr	 from;
+	uint8_t		 call[32];	/* digest of the call's arguments */
+	long long	 at_ms;		/* monotonic, when asked */
+	uint64_t	 head;		/* the chain head then */
+	uint64_t	 gas_limit;
+	u256		 gas_price;	/* type 0 */
+	u256		 max_fee;	/* type 2 */
+	u256		 max_prio;	/* type 2 */
+};
+
 /* What to sign. */
 struct txmgr_intent {
 	const char	*intent;	/* "order:123" */
@@ -173,6 +193,8 @@ struct txmgr_intent {
 	const u256	*gas_price;		/* type 0 */
 	const u256	*max_fee;		/* type 2 */
 	const u256	*max_priority_fee;	/* type 2 */
+	/* txmgr_prepare's answers for this call (NULL: ask the node) */
+	const struct txmgr_prep *prep;
 };
 
 /* Fill o with the defaults. */
@@ -217,6 +239,16 @@ int		 txmgr_intent_valid(const char *s);
  */
 int		 txmgr_submit(struct txmgr *, const struct txmgr_intent *in,
 		    struct txmgr_tx *out, struct txmgr_error *err);
+
+/*
+ * Ask the node what submitting in will need (fees, gas estimate, funds
+ * check: the calls txmgr_submit makes before it signs) and keep the
+ * answers in *out for in->prep. in->intent is not looked at (it may be
+ * NULL). Touches no database. Returns 0, or -1 with err (may be NULL)
+ * filled as txmgr_submit would have failed.
+ */
+int		 txmgr_prepare(struct txmgr *, const struct txmgr_intent *in,
+		    struct txmgr_prep *out, struct txmgr_error *err);
 
 /*
  * One pass over every unfinished row (signed, broadcast, replaced) of the

@@ -112,7 +112,7 @@ struct engine {
 	long long		 ask_down_until;	/* marketd silent */
 	/* counters for status */
 	unsigned long		 n_ticks, n_stale, n_bad, n_placed, n_fills,
-				 n_failed, n_refused, n_cond_fired;
+				 n_failed, n_refused, n_cond_fired, n_warmed;
 };
 
 /* --- small helpers --- */
@@ -697,6 +697,41 @@ projected(struct mkt *m, const struct stratd_tick *t, u256 *rb, u256 *rq)
 	*rq = m->proj_quote;
 }
 
+/*
+ * The swap of a live order on m (buy: quote for base) of amount_in at
+ * tick t, unnamed (s->intent NULL): amountOutMin from the expected
+ * output on the projected pool less the slippage (slippage_bps < 0: the
+ * configured one), and the deadline. *exp, *rb, *rq get the expected
+ * output and the reserves it was computed on, *slip the slippage used.
+ * Returns 0, or -1 when the pool pays nothing for the amount.
+ */
+static int
+swap_of(struct engine *e, struct mkt *m, int buy, const u256 *amount_in,
+    int slippage_bps, const struct stratd_tick *t, struct live_swap *s,
+    u256 *exp, u256 *rb, u256 *rq, int *slip)
+{
+	u256	f, tenk = u256_from_u64(10000);
+
+	projected(m, t, rb, rq);
+	if (amm_get_amount_out(exp, amount_in, buy ? rq : rb, buy ? rb : rq,
+	    m->fee_bps) == -1 || u256_is_zero(exp))
+		return -1;
+	*slip = slippage_bps >= 0 ? slippage_bps : e->cfg->chain.slippage_bps;
+	f = u256_from_u64((uint64_t)(10000 - *slip));
+	memset(s, 0, sizeof(*s));
+	s->token_in = buy ? m->quote_addr : m->base_addr;
+	s->token_out = buy ? m->base_addr : m->quote_addr;
+	s->amount_in = *amount_in;
+	u256_muldiv(&s->amount_out_min, exp, &f, &tenk);
+	s->deadline = (uint64_t)(wall_ms() / 1000) +
+	    (uint64_t)e->cfg->chain.deadline_s;
+	if (t->block_time > 0 && t->block_time + (uint64_t)e->cfg->chain.
+	    deadline_s > s->deadline)
+		s->deadline = t->block_time +
+		    (uint64_t)e->cfg->chain.deadline_s;
+	return 0;
+}
+
 static void
 ord_live_send(struct engine *e, struct ord *o)
 {
@@ -708,8 +743,8 @@ ord_live_send(struct engine *e, struct ord *o)
 	struct txmgr_error		 err;
 	char				 why[WHY_MAX], intent[48];
 	char				 a[U256_DEC_MAX + 2], b[U256_DEC_MAX + 2];
-	const struct addr		*tin, *tout;
-	u256				 bal, exp, rb, rq, f, tenk;
+	const struct addr		*tin;
+	u256				 bal, exp, rb, rq;
 	int				 st, slip;
 
 	if (e->core->halted)
@@ -734,7 +769,6 @@ ord_live_send(struct engine *e, struct ord *o)
 		return;
 	}
 	tin = o->buy ? &m->quote_addr : &m->base_addr;
-	tout = o->buy ? &m->base_addr : &m->quote_addr;
 	why[0] = '\0';
 	if ((st = live_approval(e->live, tin, &o->amount_in, why,
 	    sizeof(why))) == -1) {
@@ -762,29 +796,14 @@ ord_live_send(struct engine *e, struct ord *o)
 	}
 	if ((t = fresh_tick(e, m)) == NULL)
 		return;		/* no order on a stale price */
-	projected(m, t, &rb, &rq);
-	if (amm_get_amount_out(&exp, &o->amount_in, o->buy ? &rq : &rb,
-	    o->buy ? &rb : &rq, m->fee_bps) == -1 || u256_is_zero(&exp)) {
+	if (swap_of(e, m, o->buy, &o->amount_in, o->slippage_bps, t, &s, &exp,
+	    &rb, &rq, &slip) == -1) {
 		ord_fail(e, o, "failed", "the pool pays nothing for this "
 		    "amount", NULL);
 		return;
 	}
-	slip = o->slippage_bps >= 0 ? o->slippage_bps :
-	    e->cfg->chain.slippage_bps;
-	f = u256_from_u64((uint64_t)(10000 - slip));
-	tenk = u256_from_u64(10000);
-	memset(&s, 0, sizeof(s));
 	intent_of(o->id, intent, sizeof(intent));
 	s.intent = intent;
-	s.token_in = *tin;
-	s.token_out = *tout;
-	s.amount_in = o->amount_in;
-	u256_muldiv(&s.amount_out_min, &exp, &f, &tenk);
-	s.deadline = (uint64_t)(wall_ms() / 1000) +
-	    (uint64_t)e->cfg->chain.deadline_s;
-	if (t->block_time > 0 && t->block_time + (uint64_t)e->cfg->chain.
-	    deadline_s > s.deadline)
-		s.deadline = t->block_time + (uint64_t)e->cfg->chain.deadline_s;
 	o->r_base = rb;
 	o->r_quote = rq;
 	o->has_r = 1;
@@ -932,6 +951,35 @@ struct place_item {
 	int	ok;
 };
 
+/*
+ * While the database records the orders of rt_place (its connection is
+ * busy: only the node may be asked here): ask the node what the first
+ * live order will need, so that those round trips overlap the
+ * database's work (live_warm). ord_live_send then finds the answers.
+ */
+static void
+warm_first(struct engine *e, struct rt *r, const struct place_item *it, int n)
+{
+	const struct stratd_tick	*t;
+	const struct grid_order		*g;
+	struct live_swap		 s;
+	u256				 exp, rb, rq;
+	int				 i, slip;
+
+	if (!r->live || e->core->halted || r->status != STRAT_ACTIVE ||
+	    !r->m->has_addr || !live_ready(e->live) ||
+	    (t = fresh_tick(e, r->m)) == NULL)
+		return;
+	for (i = 0; i < n && !it[i].ok; i++)
+		;
+	if (i == n)
+		return;
+	g = &r->obuf[i];
+	if (swap_of(e, r->m, g->side == GRID_BUY, &g->amount_in, -1, t, &s,
+	    &exp, &rb, &rq, &slip) == 0 && live_warm(e->live, &s) == 0)
+		e->n_warmed++;
+}
+
 static void
 rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 {
@@ -986,8 +1034,11 @@ rt_place(struct engine *e, struct rt *r, const struct stratd_tick *t, int n)
 	txn = nrefused > 0;
 	if (txn && db_begin(e->db) == -1)
 		goto fail;
-	if (ledger_place_grid(e->db, r->id, r->m->symbol, r->live ? "live" :
-	    "paper", r->g, t->mid, &r->lv, lo, n) == -1)
+	if (ledger_place_grid_send(e->db, r->id, r->m->symbol, r->live ?
+	    "live" : "paper", r->g, t->mid, &r->lv, lo, n) == -1)
+		goto fail;
+	warm_first(e, r, it, n);
+	if (ledger_place_grid_finish(e->db, r->g, &r->lv, lo, n) == -1)
 		goto fail;
 	if (txn) {
 		memset(&d, 0, sizeof(d));
@@ -2149,6 +2200,8 @@ engine_status(struct engine *e)
 	cJSON_AddNumberToObject(o, "events_bad", (double)e->n_bad);
 	cJSON_AddNumberToObject(o, "orders_placed", (double)e->n_placed);
 	cJSON_AddNumberToObject(o, "orders_refused", (double)e->n_refused);
+	cJSON_AddNumberToObject(o, "orders_prepared_ahead",
+	    (double)e->n_warmed);
 	cJSON_AddNumberToObject(o, "fills", (double)e->n_fills);
 	cJSON_AddNumberToObject(o, "orders_failed", (double)e->n_failed);
 	cJSON_AddNumberToObject(o, "conditional_fired",

@@ -235,7 +235,7 @@ out:
 #define FORCE_MAX	64
 
 int
-ledger_place_grid(struct db *d, long long sid, const char *symbol,
+ledger_place_grid_send(struct db *d, long long sid, const char *symbol,
     const char *mode, const struct grid *g, double price,
     struct ledger_levels *lc, struct ledger_grid_order *o, int n)
 {
@@ -245,7 +245,6 @@ ledger_place_grid(struct db *d, long long sid, const char *symbol,
 	size_t		 len[9] = { 0 }, cap[9] = { 0 };
 	const char	*p[18];
 	cJSON		*st;
-	PGresult	*r = NULL;
 	int		 i, k, rc = -1;
 
 	for (k = 0; k < 9; k++) {
@@ -315,9 +314,10 @@ ledger_place_grid(struct db *d, long long sid, const char *symbol,
 	/*
 	 * One statement: data-modifying CTEs run together and commit or fail
 	 * together; the foreign key of last_order_id is checked at its end,
-	 * when the orders exist.
+	 * when the orders exist. (libpq has copied the parameters once it
+	 * returns: they are freed below.)
 	 */
-	r = db_query(d, "WITH o AS (INSERT INTO orders (strategy_id, symbol, "
+	if (db_send(d, "WITH o AS (INSERT INTO orders (strategy_id, symbol, "
 	    "side, kind, mode, level, crossing_seq, grid_order_id, grid_kind, "
 	    "amount_in, price, status, error) SELECT $1, $2, u.side, 'grid', $3,"
 	    " u.lv, u.seq, u.goid, u.gk, u.amt, u.px, u.st, u.err FROM unnest("
@@ -341,21 +341,9 @@ ledger_place_grid(struct db *d, long long sid, const char *symbol,
 	    "EXCLUDED.state OR grid_levels.crossing_seq IS DISTINCT FROM "
 	    "EXCLUDED.crossing_seq OR EXCLUDED.last_order_id IS NOT NULL), "
 	    "x AS (DELETE FROM grid_levels WHERE strategy_id = $1 AND level >= "
-	    "$18::integer) SELECT id, grid_order_id FROM o", 18, p);
-	if (r == NULL || PQntuples(r) != n)
-		goto out;
-	for (k = 0; k < n; k++) {
-		uint64_t	goid = strtoull(PQgetvalue(r, k, 1), NULL, 10);
-
-		for (i = 0; i < n; i++)
-			if (o[i].grid_order_id == goid)
-				o[i].id = strtoll(PQgetvalue(r, k, 0), NULL,
-				    10);
-	}
-	levels_written(lc, g);
-	rc = 0;
+	    "$18::integer) SELECT id, grid_order_id FROM o", 18, p) == 0)
+		rc = 0;
 out:
-	PQclear(r);
 	for (k = 0; k < 9; k++)
 		free(a[k]);
 	free(lv);
@@ -364,6 +352,43 @@ out:
 	free(sq);
 	free(state);
 	return rc;
+}
+
+int
+ledger_place_grid_finish(struct db *d, const struct grid *g,
+    struct ledger_levels *lc, struct ledger_grid_order *o, int n)
+{
+	PGresult	*r;
+	int		 i, k, rc = -1;
+
+	if ((r = db_wait(d)) == NULL)
+		return -1;
+	if (PQntuples(r) == n) {
+		for (k = 0; k < n; k++) {
+			uint64_t	goid = strtoull(PQgetvalue(r, k, 1),
+					    NULL, 10);
+
+			for (i = 0; i < n; i++)
+				if (o[i].grid_order_id == goid)
+					o[i].id = strtoll(PQgetvalue(r, k, 0),
+					    NULL, 10);
+		}
+		levels_written(lc, g);
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+ledger_place_grid(struct db *d, long long sid, const char *symbol,
+    const char *mode, const struct grid *g, double price,
+    struct ledger_levels *lc, struct ledger_grid_order *o, int n)
+{
+	if (ledger_place_grid_send(d, sid, symbol, mode, g, price, lc, o,
+	    n) == -1)
+		return -1;
+	return ledger_place_grid_finish(d, g, lc, o, n);
 }
 
 int

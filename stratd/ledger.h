@@ -95,6 +95,19 @@ int	ledger_place_grid(struct db *, long long strategy_id, const char *symbol,
 	    struct ledger_levels *lc, struct ledger_grid_order *o, int n);
 
 /*
+ * ledger_place_grid in two halves, for work in between while the server
+ * runs the statement (db_send): send returns 0 or -1 (nothing sent);
+ * finish (with the same g, lc, o, n) waits for it and returns as
+ * ledger_place_grid. Between the two the connection takes nothing else.
+ */
+int	ledger_place_grid_send(struct db *, long long strategy_id,
+	    const char *symbol, const char *mode, const struct grid *,
+	    double price, struct ledger_levels *lc,
+	    struct ledger_grid_order *o, int n);
+int	ledger_place_grid_finish(struct db *, const struct grid *,
+	    struct ledger_levels *lc, struct ledger_grid_order *o, int n);
+
+/*
  * Persist the grid's state (strategies.state) and its levels' rows in
  * grid_levels (price, state at price, crossing_seq; rows above the grid
  * removed), in one statement. lc as for ledger_place_grid. Returns 0 or

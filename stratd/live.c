@@ -43,6 +43,14 @@ struct live {
 	int		 poll_backoff_ms;
 	long long	 signed_us;
 	uint64_t	 signed_wire_us;
+	/* live_warm's answers for the next swap: its token balance and
+	 * txmgr_prepare's for its call */
+	int		 warm;
+	int		 warm_has_balance;	/* not yet used */
+	long long	 warm_ms;
+	struct addr	 warm_token;
+	u256		 warm_balance;
+	struct txmgr_prep warm_prep;
 };
 
 static long long
@@ -364,12 +372,33 @@ read_uint(struct live *l, const struct addr *to, struct abi_buf *data,
 	return rc;
 }
 
+/* live_warm's answers, if any, are young enough for this swap's
+ * submission (txmgr_prepare's limit). */
+static int
+warm_fresh(const struct live *l)
+{
+	long long	age;
+
+	if (!l->warm)
+		return 0;
+	age = mono_us() / 1000 - l->warm_ms;
+	return age >= 0 && age <= TXMGR_PREP_MAX_AGE_MS;
+}
+
 int
 live_balance(struct live *l, const struct addr *token, u256 *v)
 {
 	struct abi_buf	b = { NULL, 0 };
 
-	if (!live_ready(l) || abi_call_balance_of(&b, &l->wallet) == -1)
+	if (!live_ready(l))
+		return -1;
+	if (warm_fresh(l) && l->warm_has_balance &&
+	    addr_eq(&l->warm_token, token)) {
+		l->warm_has_balance = 0;	/* once: for the warmed swap */
+		*v = l->warm_balance;
+		return 0;
+	}
+	if (abi_call_balance_of(&b, &l->wallet) == -1)
 		return -1;
 	return read_uint(l, token, &b, v);
 }
@@ -477,13 +506,64 @@ live_approval(struct live *l, const struct addr *token, const u256 *amount,
 	return LIVE_APPROVING;
 }
 
+/* The transaction of swap s (its call data in *b, freed by the caller).
+ * Returns 0, or -1 out of memory. */
+static int
+swap_intent(struct live *l, const struct live_swap *s, struct abi_buf *b,
+    struct txmgr_intent *in)
+{
+	struct addr	path[2];
+
+	path[0] = s->token_in;
+	path[1] = s->token_out;
+	if (abi_call_swap_exact_tokens_for_tokens(b, &s->amount_in,
+	    &s->amount_out_min, path, 2, &l->wallet, s->deadline) == -1)
+		return -1;
+	memset(in, 0, sizeof(*in));
+	in->intent = s->intent;
+	in->from = &l->wallet;
+	in->to = l->router;
+	in->data = b->data;
+	in->data_len = b->len;
+	in->type = 0;
+	in->min_gas_limit = l->swap_gas_min;
+	in->fresh = s->fresh;
+	return 0;
+}
+
+int
+live_warm(struct live *l, const struct live_swap *s)
+{
+	struct abi_buf		 b = { NULL, 0 };
+	struct txmgr_intent	 in;
+	struct approval		*a;
+	int			 rc = -1;
+
+	l->warm = 0;
+	if (!live_ready(l) || (a = approval_of(l, &s->token_in)) == NULL ||
+	    !a->approved)
+		return -1;	/* an approval may be due: the submit's path */
+	if (live_balance(l, &s->token_in, &l->warm_balance) == -1 ||
+	    swap_intent(l, s, &b, &in) == -1)
+		goto out;
+	if (txmgr_prepare(l->tm, &in, &l->warm_prep, NULL) == 0) {
+		l->warm_token = s->token_in;
+		l->warm_ms = mono_us() / 1000;
+		l->warm = 1;
+		l->warm_has_balance = 1;
+		rc = 0;
+	}
+out:
+	abi_buf_free(&b);
+	return rc;
+}
+
 int
 live_submit(struct live *l, const struct live_swap *s, struct txmgr_tx *tx,
     struct txmgr_error *err)
 {
 	struct abi_buf		 b = { NULL, 0 };
 	struct txmgr_intent	 in;
-	struct addr		 path[2];
 	int			 rc;
 
 	memset(err, 0, sizeof(*err));
@@ -492,24 +572,17 @@ live_submit(struct live *l, const struct live_swap *s, struct txmgr_tx *tx,
 		snprintf(err->msg, sizeof(err->msg), "%s", l->why);
 		return -1;
 	}
-	path[0] = s->token_in;
-	path[1] = s->token_out;
-	if (abi_call_swap_exact_tokens_for_tokens(&b, &s->amount_in,
-	    &s->amount_out_min, path, 2, &l->wallet, s->deadline) == -1) {
+	if (swap_intent(l, s, &b, &in) == -1) {
+		l->warm = 0;
 		err->code = TXMGR_E_INTERNAL;
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
-	memset(&in, 0, sizeof(in));
-	in.intent = s->intent;
-	in.from = &l->wallet;
-	in.to = l->router;
-	in.data = b.data;
-	in.data_len = b.len;
-	in.type = 0;
-	in.min_gas_limit = l->swap_gas_min;
-	in.fresh = s->fresh;
+	/* txmgr uses the answers only for this very call */
+	if (warm_fresh(l))
+		in.prep = &l->warm_prep;
 	rc = txmgr_submit(l->tm, &in, tx, err);
+	l->warm = 0;
 	abi_buf_free(&b);
 	return rc;
 }

@@ -106,6 +106,18 @@ struct live_swap {
 	int		 fresh;		/* never submitted (txmgr_intent) */
 };
 
+/*
+ * Ask the node now what submitting s will need: the wallet's balance of
+ * the token it spends (for live_balance) and txmgr_prepare's fees, gas
+ * and funds check for its call (for live_submit of the same swap). Kept
+ * for one submission within TXMGR_PREP_MAX_AGE_MS; a different swap asks
+ * again. The engine calls it while the database records the order, so
+ * that the node's round trips overlap that work. Does nothing (-1) when
+ * the token's approval is not known to be ample; else returns 0, or -1
+ * when the node could not answer (nothing kept).
+ */
+int		 live_warm(struct live *, const struct live_swap *s);
+
 /* Build the call and txmgr_submit it (an existing transaction of the
  * intent is returned instead). Returns 0 or -1 with err (as txmgr). */
 int		 live_submit(struct live *, const struct live_swap *,

@@ -3,7 +3,9 @@
  * real PostgreSQL started by t/run-tests: texts run twice become
  * prepared statements; a cache full of one-off texts, a DISCARD, a
  * table altered under a cached plan, an aborted transaction and a lost
- * connection all leave the wrapper answering correctly. (Connection,
+ * connection all leave the wrapper answering correctly; a statement
+ * sent without waiting (db_send) keeps the connection for its db_wait.
+ * (Connection,
  * timeout and error basics are in check_migrate.c.)
  */
 #include <check.h>
@@ -233,6 +235,69 @@ START_TEST(reconnect_forgets_statements)
 }
 END_TEST
 
+START_TEST(send_then_wait)
+{
+	char		*ci, v[16];
+	struct db	*d;
+	PGresult	*r;
+	int		 i;
+
+	TU_REQUIRE_ENV("BSC_TEST_PGURL");
+	ck_assert_ptr_nonnull(ci = tu_db_create("dbs"));
+	d = open_db(ci, "check_db");
+	/* nothing sent: nothing to wait for */
+	ck_assert_ptr_null(db_wait(d));
+	for (i = 0; i < 4; i++) {	/* unnamed, then prepared */
+		snprintf(v, sizeof(v), "%d", i);
+		ck_assert_int_eq(db_send(d, "SELECT $1::int * 3, pg_sleep(0.01)",
+		    1, (const char *[]){ v }), 0);
+		/* busy until waited for: everything else is refused */
+		ck_assert_ptr_null(db_query(d, "SELECT 1", 0, NULL));
+		ck_assert_ptr_nonnull(strstr(db_error(d), "busy"));
+		ck_assert_int_eq(db_exec(d, "SELECT 1", 0, NULL), -1);
+		ck_assert_int_eq(db_send(d, "SELECT 1", 0, NULL), -1);
+		ck_assert_ptr_null(db_query_raw(d, "SELECT 1", 0, NULL));
+		ck_assert_ptr_nonnull(r = db_wait(d));
+		ck_assert_int_eq(atoi(PQgetvalue(r, 0, 0)), 3 * i);
+		PQclear(r);
+		ck_assert_ptr_null(db_wait(d));
+	}
+	ck_assert_int_eq(nprepared(d), 1);
+	/* a failure comes back from the wait, with its SQLSTATE */
+	ck_assert_int_eq(db_send(d, "SELECT 1/0", 0, NULL), 0);
+	ck_assert_ptr_null(db_wait(d));
+	ck_assert_str_eq(db_sqlstate(d), "22012");
+	ck_assert_int_eq(value_of(d, "SELECT 5", NULL), 5);
+	/* inside a transaction block, with what the wait found rolled back */
+	ck_assert_int_eq(db_exec(d, "CREATE TABLE t (x int UNIQUE)", 0, NULL),
+	    0);
+	ck_assert_int_eq(db_begin(d), 0);
+	ck_assert_int_eq(db_send(d, "INSERT INTO t VALUES (1) RETURNING x", 0,
+	    NULL), 0);
+	ck_assert_ptr_nonnull(r = db_wait(d));
+	PQclear(r);
+	ck_assert_int_eq(db_rollback(d), 0);
+	ck_assert_int_eq(value_of(d, "SELECT count(*) FROM t", NULL), 0);
+	/* a statement sent and waited for after the server went away */
+	{
+		struct db	*k = open_db(ci, "check_db_killer");
+		char		 pid[16];
+
+		snprintf(pid, sizeof(pid), "%d", PQbackendPID(db_conn(d)));
+		ck_assert_int_eq(db_send(d, "SELECT pg_sleep(5)", 0, NULL), 0);
+		ck_assert_int_eq(db_exec(k, "SELECT pg_terminate_backend("
+		    "$1::int)", 1, (const char *[]){ pid }), 0);
+		ck_assert_ptr_null(db_wait(d));
+		ck_assert_int_eq(db_is_up(d), 0);
+		ck_assert_int_eq(db_ensure(d), 0);
+		ck_assert_int_eq(value_of(d, "SELECT 6", NULL), 6);
+		db_free(&k);
+	}
+	db_free(&d);
+	free(ci);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -246,6 +311,7 @@ main(void)
 	tcase_add_test(tc, full_cache_keeps_hot_texts);
 	tcase_add_test(tc, cached_plan_invalidated);
 	tcase_add_test(tc, reconnect_forgets_statements);
+	tcase_add_test(tc, send_then_wait);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -332,6 +332,14 @@ START_TEST(live_grid_replay)
 	ck_assert_str_eq(sl, EXPECTED);
 	ck_assert_str_eq(sp, EXPECTED);
 	check_books(live, b0, q0, n0);
+	/* Once the approvals were in, orders asked the node while the
+	 * database recorded them. */
+	{
+		cJSON	*e = engine();
+
+		ck_assert_int_gt((int)num(e, "orders_prepared_ahead"), 0);
+		cJSON_Delete(e);
+	}
 	/* One approval of each token spent, made once. */
 	ck_assert_int_eq(tus_sql_long(&env, "SELECT count(*) FROM transactions "
 	    "WHERE intent LIKE 'approve:%%'"), 2);

@@ -1517,6 +1517,87 @@ START_TEST(test_nonce_guess_stale)
 }
 END_TEST
 
+/*
+ * txmgr_prepare asks the node ahead; submit uses the answers only for
+ * the very call they were asked for, from the same wallet, while young.
+ */
+START_TEST(test_prepare_ahead)
+{
+	struct ctx		 c;
+	struct txmgr_intent	 in;
+	struct txmgr_prep	 p, q;
+	struct txmgr_tx		 t;
+	struct txmgr_error	 e;
+	struct addr		 other;
+	uint8_t			 okey[32];
+
+	REQUIRE_ALL();
+	ctx_open(&c, "prep", 5);
+	intent_pay(&in, NULL, c.key, &c.to, 1, 2);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &p, &e), 0);
+	ck_assert(p.gas_limit >= 21000);
+	ck_assert(addr_eq(&p.from, &c.a));
+	/* a marked answer shows whether submit used it */
+	p.gas_limit = 77777;
+	in.intent = "pay:1";
+	in.prep = &p;
+	submit_ok(c.tm, &in, &t);
+	ck_assert_uint_eq(t.gas_limit, 77777);
+	/* another call (the value differs): asked again */
+	intent_pay(&in, NULL, c.key, &c.to, 1, 2);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, NULL), 0);
+	q.gas_limit = 77777;
+	intent_pay(&in, "pay:2", c.key, &c.to, 2, 2);
+	in.prep = &q;
+	submit_ok(c.tm, &in, &t);
+	ck_assert_uint_ne(t.gas_limit, 77777);
+	/* too old: asked again */
+	intent_pay(&in, NULL, c.key, &c.to, 3, 2);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, NULL), 0);
+	q.gas_limit = 77777;
+	q.at_ms -= TXMGR_PREP_MAX_AGE_MS + 1;
+	in.intent = "pay:3";
+	in.prep = &q;
+	submit_ok(c.tm, &in, &t);
+	ck_assert_uint_ne(t.gas_limit, 77777);
+	/* another wallet's answer: asked again */
+	fresh_wallet(c.rpc, okey, &other);
+	intent_pay(&in, NULL, okey, &c.to, 4, 2);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, NULL), 0);
+	q.gas_limit = 77777;
+	intent_pay(&in, "pay:4", c.key, &c.to, 4, 2);
+	in.prep = &q;
+	submit_ok(c.tm, &in, &t);
+	ck_assert_uint_ne(t.gas_limit, 77777);
+	explicit_bzero(okey, sizeof(okey));
+
+	/* bad input and refusals, as submit reports them */
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, &e), -1);
+	ck_assert_int_eq(e.code, TXMGR_E_INVALID);
+	ck_assert_int_eq(txmgr_prepare(NULL, &in, &q, &e), -1);
+	ck_assert_int_eq(txmgr_prepare(c.tm, NULL, &q, NULL), -1);
+	in.type = 1;
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, &e), -1);
+	ck_assert_int_eq(e.code, TXMGR_E_INVALID);
+	random_addr(&other);
+	intent_pay(&in, NULL, NULL, &c.to, 1, 2);
+	in.from = &other;
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, &e), -1);
+	ck_assert_int_eq(e.code, TXMGR_E_NOKEY);
+	intent_pay(&in, NULL, c.key, &c.to, 0, 2);
+	ck_assert_int_eq(u256_parse_units(&in.value, "2000", 18), 0);
+	/* 2,000 BNB: more than it has */
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, &e), -1);
+	ck_assert_int_eq(e.code, TXMGR_E_FUNDS);
+
+	ck_assert_int_eq(settle(c.tm, 100), 0);
+	ck_assert_uint_eq(chain_nonce(c.rpc, &c.a), 4);
+	ck_assert_int_eq(qnum(c.db, "SELECT count(*) FROM transactions WHERE"
+	    " status = 'mined'", NULL), 4);
+	ctx_close(&c);
+}
+END_TEST
+
 /* During an emergency stop: no new order transaction, no replacement
  * of one; an in-flight one can be cancelled; funds operations go on. */
 START_TEST(test_emergency_cancel)
@@ -1785,6 +1866,7 @@ txmgr_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_drop_unsent);
 	tcase_add_test(tc, test_nonce_guess_stale);
+	tcase_add_test(tc, test_prepare_ahead);
 	tcase_add_test(tc, test_emergency_cancel);
 	tcase_add_test(tc, test_send_maybe_delivered);
 	suite_add_tcase(s, tc);
