@@ -1614,42 +1614,52 @@ callmsg_json(const struct rpc_callmsg *m)
 	return o;
 }
 
+cJSON *
+rpc_callmsg_params(const struct rpc_callmsg *msg, const char *block)
+{
+	cJSON	*p, *o;
+
+	if (msg == NULL || (msg->datalen > 0 && msg->data == NULL) ||
+	    (block != NULL && !block_ok(block)) ||
+	    (p = cJSON_CreateArray()) == NULL)
+		return NULL;
+	if ((o = callmsg_json(msg)) == NULL) {
+		cJSON_Delete(p);
+		return NULL;
+	}
+	if (!cJSON_AddItemToArray(p, o)) {
+		cJSON_Delete(o);
+		cJSON_Delete(p);
+		return NULL;
+	}
+	if (block != NULL && add_str(p, block) == -1) {
+		cJSON_Delete(p);
+		return NULL;
+	}
+	return p;
+}
+
 int
 rpc_estimate_gas(struct rpc *r, const struct rpc_callmsg *msg,
     uint64_t *out, struct rpc_error *err)
 {
-	cJSON	*p, *o;
-	int	 ok = 0;
+	cJSON	*p = rpc_callmsg_params(msg, NULL);
 
-	if ((p = cJSON_CreateArray()) != NULL && msg != NULL &&
-	    (msg->datalen == 0 || msg->data != NULL) &&
-	    (o = callmsg_json(msg)) != NULL) {
-		if (cJSON_AddItemToArray(p, o))
-			ok = 1;
-		else
-			cJSON_Delete(o);
-	}
-	return get_quantity_u64(r, "eth_estimateGas", p, ok, out, err);
+	return get_quantity_u64(r, "eth_estimateGas", p, p != NULL, out, err);
 }
 
 int
 rpc_eth_call(struct rpc *r, const struct rpc_callmsg *msg, const char *block,
     uint8_t **out, size_t *outlen, struct rpc_error *err)
 {
-	cJSON	*p, *o, *res;
+	cJSON	*p, *res;
 	int	 ok = 0, rc;
 
 	if (block == NULL)
 		block = "latest";
-	if ((p = cJSON_CreateArray()) != NULL && msg != NULL &&
-	    msg->to != NULL && (msg->datalen == 0 || msg->data != NULL) &&
-	    block_ok(block) &&
-	    (o = callmsg_json(msg)) != NULL) {
-		if (cJSON_AddItemToArray(p, o))
-			ok = add_str(p, block) == 0;
-		else
-			cJSON_Delete(o);
-	}
+	p = msg != NULL && msg->to != NULL ? rpc_callmsg_params(msg, block) :
+	    NULL;
+	ok = p != NULL;
 	if ((res = call_owned(r, "eth_call", p,
 	    ok && out != NULL && outlen != NULL, err)) == NULL)
 		return -1;
@@ -1890,59 +1900,76 @@ bad:
 }
 
 int
-rpc_get_block(struct rpc *r, const char *block, struct rpc_block *out,
+rpc_parse_block(const cJSON *res, int pending, struct rpc_block *out,
     struct rpc_error *err)
 {
 	struct rpc_block	 b;
 	const cJSON		*v;
-	cJSON			*p, *res, *f;
-	int			 ok = 0;
 
-	if (block == NULL)
-		block = "latest";
-	if ((p = cJSON_CreateArray()) != NULL && block_ok(block) &&
-	    out != NULL && add_str(p, block) == 0 &&
-	    (f = cJSON_CreateFalse()) != NULL) {
-		if (cJSON_AddItemToArray(p, f))
-			ok = 1;
-		else
-			cJSON_Delete(f);
-	}
-	if ((res = call_owned(r, "eth_getBlockByNumber", p, ok, err)) == NULL)
-		return -1;
 	memset(&b, 0, sizeof(b));
 	if (cJSON_IsNull(res)) {
-		cJSON_Delete(res);
 		*out = b;
 		return 0;
 	}
 #define F(name)	cJSON_GetObjectItemCaseSensitive(res, name)
 	if (!cJSON_IsObject(res)) {
 		badval(res, "block", "an object or null", err);
-		goto bad;
+		return -1;
 	}
 	if (rpc_parse_u64(F("number"), "number", &b.number, err) == -1 ||
 	    rpc_parse_u64(F("timestamp"), "timestamp", &b.timestamp,
 	    err) == -1 ||
 	    rpc_parse_u64(F("gasLimit"), "gasLimit", &b.gas_limit, err) == -1 ||
 	    rpc_parse_u64(F("gasUsed"), "gasUsed", &b.gas_used, err) == -1)
-		goto bad;
+		return -1;
 	/* a pending block has no hash yet */
 	v = F("hash");
-	if (!(cJSON_IsNull(v) && strcmp(block, "pending") == 0) &&
+	if (!(cJSON_IsNull(v) && pending) &&
 	    rpc_parse_hash(v, "hash", b.hash, err) == -1)
-		goto bad;
+		return -1;
 	if ((v = F("baseFeePerGas")) != NULL && !cJSON_IsNull(v)) {
 		if (rpc_parse_u256(v, "baseFeePerGas", &b.base_fee, err) == -1)
-			goto bad;
+			return -1;
 		b.has_base_fee = 1;
 	}
 #undef F
 	b.found = 1;
-	cJSON_Delete(res);
 	*out = b;
 	return 0;
-bad:
+}
+
+cJSON *
+rpc_block_params(const char *block)
+{
+	cJSON	*p, *f;
+
+	if (block == NULL)
+		block = "latest";
+	if (!block_ok(block) || (p = cJSON_CreateArray()) == NULL)
+		return NULL;
+	if (add_str(p, block) == 0 && (f = cJSON_CreateFalse()) != NULL) {
+		if (cJSON_AddItemToArray(p, f))
+			return p;
+		cJSON_Delete(f);
+	}
+	cJSON_Delete(p);
+	return NULL;
+}
+
+int
+rpc_get_block(struct rpc *r, const char *block, struct rpc_block *out,
+    struct rpc_error *err)
+{
+	cJSON	*res, *p;
+	int	 rc;
+
+	if (block == NULL)
+		block = "latest";
+	p = rpc_block_params(block);
+	if ((res = call_owned(r, "eth_getBlockByNumber", p, p != NULL &&
+	    out != NULL, err)) == NULL)
+		return -1;
+	rc = rpc_parse_block(res, strcmp(block, "pending") == 0, out, err);
 	cJSON_Delete(res);
-	return fail_shape("eth_getBlockByNumber", err);
+	return rc == 0 ? 0 : fail_shape("eth_getBlockByNumber", err);
 }

@@ -329,6 +329,23 @@ struct rpc_block {
 	u256		 base_fee;	/* baseFeePerGas, wei */
 };
 
+/*
+ * For rpc_batch: the params of eth_getBlockByNumber(block, false), and
+ * of eth_call / eth_estimateGas (block NULL: no block argument, as
+ * eth_estimateGas takes it). Each returns a new array (the caller
+ * deletes it), or NULL for a bad argument or no memory.
+ */
+cJSON	*rpc_block_params(const char *block);
+cJSON	*rpc_callmsg_params(const struct rpc_callmsg *msg, const char *block);
+
+/*
+ * The result of eth_getBlockByNumber: a JSON null is no block (found 0);
+ * pending: the block asked for was "pending" (no hash yet). Returns 0,
+ * or -1 with an RPC_ERR_VALIDATION error in err (may be NULL).
+ */
+int	rpc_parse_block(const cJSON *v, int pending, struct rpc_block *out,
+	    struct rpc_error *err);
+
 /* eth_getBlockByNumber(block, false). Returns 0 (check out->found) or -1. */
 int	rpc_get_block(struct rpc *, const char *block, struct rpc_block *out,
 	    struct rpc_error *err);

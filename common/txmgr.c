@@ -1973,12 +1973,32 @@ dberr:
 
 /* ---- submit -------------------------------------------------------------- */
 
-/* Fees, gas limit and the funds check: everything before signing.
- * err must not be NULL. */
+#define PREP_EXTRA_MAX	4	/* calls riding along with prepare's batch */
+
+/* The answer of batch item it as the single call would have failed:
+ * 0, or -1 with e filled (e->message prefixed by what). */
+static int
+item_ok(const struct rpc_batch_item *it, struct rpc_error *e)
+{
+	if (it->err.kind == RPC_ERR_NONE)
+		return 0;
+	*e = it->err;
+	return -1;
+}
+
+/*
+ * Fees, gas limit and the funds check: everything before signing, asked
+ * of the node in one round trip (a batch: the latest block, the fee,
+ * the gas estimate, the balance), with extra[0..nextra) riding along
+ * (their results and errors left in them for the caller, who clears
+ * them). err must not be NULL.
+ */
 static int
 prepare(struct txmgr *tm, const struct txmgr_intent *in,
-    const struct addr *from, struct txmgr_prep *pp, struct txmgr_error *err)
+    const struct addr *from, struct rpc_batch_item *extra, size_t nextra,
+    struct txmgr_prep *pp, struct txmgr_error *err)
 {
+	struct rpc_batch_item	 it[4 + PREP_EXTRA_MAX];
 	struct rpc_error	 e;
 	struct rpc_block	 b;
 	struct rpc_callmsg	 m;
@@ -1987,106 +2007,189 @@ prepare(struct txmgr *tm, const struct txmgr_intent *in,
 	u256			 price, t;
 	uint64_t		 est;
 	char			 a[U256_DEC_MAX], c[U256_DEC_MAX];
+	cJSON			*pb = NULL, *pe = NULL, *pa = NULL;
+	size_t			 n = 0, k, ifee = SIZE_MAX, iest, ibal;
+	int			 rc = -1, fee_rpc_err = 0;
+	char			 wa[ADDR_STR_MAX];
 
 	memset(pp, 0, sizeof(*pp));
-	if (rpc_get_block(tm->rpc, "latest", &b, &e) == -1)
-		return fail(err, TXMGR_E_RPC, "node: %s", e.message);
-	if (!b.found)
-		return fail(err, TXMGR_E_RPC, "node has no latest block");
-	pp->head = b.number;
-	base = b.has_base_fee ? b.base_fee : u256_from_u64(0);
-	if (in->type == 0) {
-		if (in->gas_price != NULL)
-			pp->gas_price = *in->gas_price;
-		else if (rpc_gas_price(tm->rpc, &pp->gas_price, &e) == -1)
-			return fail(err, TXMGR_E_RPC, "node: %s", e.message);
-		if (u256_cmp(&pp->gas_price, cap) > 0)
-			return fail(err, TXMGR_E_FEE_CAP, "gas price %s wei is"
-			    " above max_gas_price %s wei",
-			    u256_to_dec(&pp->gas_price, a), u256_to_dec(cap, c));
-		price = pp->gas_price;
-	} else {
-		if (in->max_priority_fee != NULL)
-			pp->max_prio = *in->max_priority_fee;
-		else if (rpc_max_priority_fee(tm->rpc, &pp->max_prio,
-		    &e) == -1) {
-			if (e.kind != RPC_ERR_RPC ||
-			    rpc_gas_price(tm->rpc, &pp->max_prio, &e) == -1)
-				return fail(err, TXMGR_E_RPC, "node: %s",
-				    e.message);
-		}
-		if (in->max_fee != NULL)
-			pp->max_fee = *in->max_fee;
-		else if (u256_mul(&pp->max_fee, &base, &two) == -1 ||
-		    u256_add(&pp->max_fee, &pp->max_fee, &pp->max_prio) == -1)
-			return fail(err, TXMGR_E_INVALID, "fee overflow");
-		if (u256_cmp(&pp->max_fee, cap) > 0) {
-			if (in->max_fee != NULL)
-				return fail(err, TXMGR_E_FEE_CAP, "max fee %s"
-				    " wei is above max_gas_price %s wei",
-				    u256_to_dec(&pp->max_fee, a),
-				    u256_to_dec(cap, c));
-			pp->max_fee = *cap;
-			if (u256_cmp(&pp->max_fee, &base) <= 0)
-				return fail(err, TXMGR_E_FEE_CAP, "base fee %s"
-				    " wei is above max_gas_price %s wei",
-				    u256_to_dec(&base, a), u256_to_dec(cap, c));
-			/* leave the tip what the cap leaves over the base */
-			if (u256_sub(&t, &pp->max_fee, &base) == 0 &&
-			    u256_cmp(&pp->max_prio, &t) > 0)
-				pp->max_prio = t;
-		}
-		if (u256_cmp(&pp->max_prio, &pp->max_fee) > 0) {
-			if (in->max_priority_fee != NULL)
-				return fail(err, TXMGR_E_INVALID, "max priority"
-				    " fee above max fee");
-			pp->max_prio = pp->max_fee;
-		}
-		price = pp->max_fee;
-	}
-
+	memset(it, 0, sizeof(it));
+	if (nextra > PREP_EXTRA_MAX)
+		return fail(err, TXMGR_E_INVALID, "too many extra calls");
 	memset(&m, 0, sizeof(m));
 	m.from = from->b;
 	m.to = in->to.b;
 	m.value = &in->value;
 	m.data = in->data;
 	m.datalen = in->data_len;
-	if (rpc_estimate_gas(tm->rpc, &m, &est, &e) == -1) {
-		if (e.kind != RPC_ERR_RPC)
-			return fail(err, TXMGR_E_RPC, "estimate: node: %s",
-			    e.message);
-		if (match_any(&e, m_funds))
-			return fail(err, TXMGR_E_FUNDS, "estimate: %s",
-			    e.message);
-		revert_reason_of(&e, err->reason, sizeof(err->reason));
-		return fail(err, TXMGR_E_REVERTED, "estimate: execution"
-		    " reverted: %s", err->reason);
+	if ((pb = rpc_block_params("latest")) == NULL ||
+	    (pe = rpc_callmsg_params(&m, NULL)) == NULL ||
+	    (pa = cJSON_CreateStringArray((const char *[]){ addr_format_lower(
+	    from, wa), "pending" }, 2)) == NULL) {
+		fail(err, TXMGR_E_INTERNAL, "out of memory");
+		goto out;
 	}
-	if (est > UINT64_MAX / 2000)
-		return fail(err, TXMGR_E_RPC, "estimate: implausible gas %"
-		    PRIu64, est);
+	it[n].method = "eth_getBlockByNumber";
+	it[n++].params = pb;
+	if (in->type == 0 && in->gas_price == NULL) {
+		ifee = n;
+		it[n++].method = "eth_gasPrice";
+	} else if (in->type == 2 && in->max_priority_fee == NULL) {
+		ifee = n;
+		it[n++].method = "eth_maxPriorityFeePerGas";
+	}
+	iest = n;
+	it[n].method = "eth_estimateGas";
+	it[n++].params = pe;
+	ibal = n;
+	it[n].method = "eth_getBalance";
+	it[n++].params = pa;
+	for (k = 0; k < nextra; k++)
+		it[n + k] = extra[k];
+	if (rpc_batch(tm->rpc, it, n + nextra, &e) == -1) {
+		fail(err, TXMGR_E_RPC, "node: %s", e.message);
+		goto out;
+	}
+
+	if (item_ok(&it[0], &e) == -1 ||
+	    rpc_parse_block(it[0].result, 0, &b, &e) == -1) {
+		fail(err, TXMGR_E_RPC, "node: %s", e.message);
+		goto out;
+	}
+	if (!b.found) {
+		fail(err, TXMGR_E_RPC, "node has no latest block");
+		goto out;
+	}
+	pp->head = b.number;
+	base = b.has_base_fee ? b.base_fee : u256_from_u64(0);
+	if (ifee != SIZE_MAX && (item_ok(&it[ifee], &e) == -1 ||
+	    rpc_parse_u256(it[ifee].result, "result", in->type == 0 ?
+	    &pp->gas_price : &pp->max_prio, &e) == -1)) {
+		/* a node without eth_maxPriorityFeePerGas: its gas price */
+		fee_rpc_err = in->type == 2 && e.kind == RPC_ERR_RPC;
+		if (!fee_rpc_err) {
+			fail(err, TXMGR_E_RPC, "node: %s", e.message);
+			goto out;
+		}
+	}
+	if (in->type == 0) {
+		if (in->gas_price != NULL)
+			pp->gas_price = *in->gas_price;
+		if (u256_cmp(&pp->gas_price, cap) > 0) {
+			fail(err, TXMGR_E_FEE_CAP, "gas price %s wei is above"
+			    " max_gas_price %s wei", u256_to_dec(&pp->gas_price,
+			    a), u256_to_dec(cap, c));
+			goto out;
+		}
+		price = pp->gas_price;
+	} else {
+		if (in->max_priority_fee != NULL)
+			pp->max_prio = *in->max_priority_fee;
+		else if (fee_rpc_err &&
+		    rpc_gas_price(tm->rpc, &pp->max_prio, &e) == -1) {
+			fail(err, TXMGR_E_RPC, "node: %s", e.message);
+			goto out;
+		}
+		if (in->max_fee != NULL)
+			pp->max_fee = *in->max_fee;
+		else if (u256_mul(&pp->max_fee, &base, &two) == -1 ||
+		    u256_add(&pp->max_fee, &pp->max_fee, &pp->max_prio) == -1) {
+			fail(err, TXMGR_E_INVALID, "fee overflow");
+			goto out;
+		}
+		if (u256_cmp(&pp->max_fee, cap) > 0) {
+			if (in->max_fee != NULL) {
+				fail(err, TXMGR_E_FEE_CAP, "max fee %s wei is"
+				    " above max_gas_price %s wei",
+				    u256_to_dec(&pp->max_fee, a),
+				    u256_to_dec(cap, c));
+				goto out;
+			}
+			pp->max_fee = *cap;
+			if (u256_cmp(&pp->max_fee, &base) <= 0) {
+				fail(err, TXMGR_E_FEE_CAP, "base fee %s wei is"
+				    " above max_gas_price %s wei",
+				    u256_to_dec(&base, a), u256_to_dec(cap, c));
+				goto out;
+			}
+			/* leave the tip what the cap leaves over the base */
+			if (u256_sub(&t, &pp->max_fee, &base) == 0 &&
+			    u256_cmp(&pp->max_prio, &t) > 0)
+				pp->max_prio = t;
+		}
+		if (u256_cmp(&pp->max_prio, &pp->max_fee) > 0) {
+			if (in->max_priority_fee != NULL) {
+				fail(err, TXMGR_E_INVALID, "max priority fee"
+				    " above max fee");
+				goto out;
+			}
+			pp->max_prio = pp->max_fee;
+		}
+		price = pp->max_fee;
+	}
+
+	if (item_ok(&it[iest], &e) == -1) {
+		if (e.kind != RPC_ERR_RPC)
+			fail(err, TXMGR_E_RPC, "estimate: node: %s", e.message);
+		else if (match_any(&e, m_funds))
+			fail(err, TXMGR_E_FUNDS, "estimate: %s", e.message);
+		else {
+			revert_reason_of(&e, err->reason, sizeof(err->reason));
+			fail(err, TXMGR_E_REVERTED, "estimate: execution"
+			    " reverted: %s", err->reason);
+		}
+		goto out;
+	}
+	if (rpc_parse_u64(it[iest].result, "result", &est, &e) == -1) {
+		fail(err, TXMGR_E_RPC, "estimate: node: %s", e.message);
+		goto out;
+	}
+	if (est > UINT64_MAX / 2000) {
+		fail(err, TXMGR_E_RPC, "estimate: implausible gas %" PRIu64,
+		    est);
+		goto out;
+	}
 	pp->gas_limit = est * (uint64_t)(100 + tm->opts.gas_margin_pct) / 100;
 	if (pp->gas_limit < in->min_gas_limit)
 		pp->gas_limit = in->min_gas_limit;
 	/* a node refuses such a transaction for good, and a row that can
 	 * never be sent would hold its nonce and everything above it */
-	if (b.gas_limit > 0 && pp->gas_limit > b.gas_limit)
-		return fail(err, TXMGR_E_INVALID, "gas limit %" PRIu64 " is"
-		    " above the block gas limit %" PRIu64, pp->gas_limit,
-		    b.gas_limit);
+	if (b.gas_limit > 0 && pp->gas_limit > b.gas_limit) {
+		fail(err, TXMGR_E_INVALID, "gas limit %" PRIu64 " is above the"
+		    " block gas limit %" PRIu64, pp->gas_limit, b.gas_limit);
+		goto out;
+	}
 
 	/* the node checks this too, but only after we signed */
 	gl = u256_from_u64(pp->gas_limit);
 	if (u256_mul(&need, &gl, &price) == -1 ||
-	    u256_add(&need, &need, &in->value) == -1)
-		return fail(err, TXMGR_E_FUNDS, "value + fees overflow");
-	if (rpc_get_balance(tm->rpc, from->b, "pending", &bal, &e) == -1)
-		return fail(err, TXMGR_E_RPC, "balance: node: %s", e.message);
-	if (u256_cmp(&bal, &need) < 0)
-		return fail(err, TXMGR_E_FUNDS, "insufficient funds: balance"
-		    " %s wei, value + gas limit * max fee needs %s wei",
+	    u256_add(&need, &need, &in->value) == -1) {
+		fail(err, TXMGR_E_FUNDS, "value + fees overflow");
+		goto out;
+	}
+	if (item_ok(&it[ibal], &e) == -1 ||
+	    rpc_parse_u256(it[ibal].result, "result", &bal, &e) == -1) {
+		fail(err, TXMGR_E_RPC, "balance: node: %s", e.message);
+		goto out;
+	}
+	if (u256_cmp(&bal, &need) < 0) {
+		fail(err, TXMGR_E_FUNDS, "insufficient funds: balance %s wei,"
+		    " value + gas limit * max fee needs %s wei",
 		    u256_to_dec(&bal, a), u256_to_dec(&need, c));
-	return 0;
+		goto out;
+	}
+	rc = 0;
+out:
+	/* the extras' answers go back to the caller */
+	for (k = 0; k < nextra; k++) {
+		extra[k] = it[n + k];
+		it[n + k].result = NULL;
+	}
+	rpc_batch_clear(it, n);
+	cJSON_Delete(pb);
+	cJSON_Delete(pe);
+	cJSON_Delete(pa);
+	return rc;
 }
 
 /*
@@ -2371,7 +2474,8 @@ prep_usable(const struct txmgr_intent *in, const struct key_slot *ks,
 
 int
 txmgr_prepare(struct txmgr *tm, const struct txmgr_intent *in,
-    struct txmgr_prep *out, struct txmgr_error *err)
+    struct rpc_batch_item *extra, size_t nextra, struct txmgr_prep *out,
+    struct txmgr_error *err)
 {
 	struct txmgr_error	 e0;
 	struct key_slot		*ks;
@@ -2384,7 +2488,7 @@ txmgr_prepare(struct txmgr *tm, const struct txmgr_intent *in,
 	if (out == NULL)
 		return fail(err, TXMGR_E_INVALID, "no place for the answers");
 	if (chain_check(tm, err) == -1 ||
-	    prepare(tm, in, &ks->addr, out, err) == -1)
+	    prepare(tm, in, &ks->addr, extra, nextra, out, err) == -1)
 		return -1;
 	out->from = ks->addr;
 	out->at_ms = mono_ms();
@@ -2436,7 +2540,7 @@ txmgr_submit(struct txmgr *tm, const struct txmgr_intent *in,
 			row_clear(&r);
 		if (tries == 0 && prep_usable(in, ks, in->prep))
 			pp = *in->prep;
-		else if (prepare(tm, in, &ks->addr, &pp, err) == -1)
+		else if (prepare(tm, in, &ks->addr, NULL, 0, &pp, err) == -1)
 			return -1;
 		if ((k = record_new(tm, in, ks, &pp, &r, err)) == -1)
 			return -1;

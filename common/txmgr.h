@@ -40,6 +40,7 @@
 
 struct db;
 struct rpc;
+struct rpc_batch_item;
 
 #define TXMGR_INTENT_MAX	200	/* bytes, without the NUL */
 #define TXMGR_MSG_MAX		256
@@ -242,12 +243,18 @@ int		 txmgr_submit(struct txmgr *, const struct txmgr_intent *in,
 
 /*
  * Ask the node what submitting in will need (fees, gas estimate, funds
- * check: the calls txmgr_submit makes before it signs) and keep the
- * answers in *out for in->prep. in->intent is not looked at (it may be
+ * check: the calls txmgr_submit makes before it signs, in one batch)
+ * and keep the answers in *out for in->prep. The caller's own calls
+ * extra[0..nextra) (at most 4; may be NULL when 0) ride in the same
+ * batch: their results and errors are left in them, for the caller to
+ * read and rpc_batch_clear, whatever this returns (a failed chain-id
+ * check leaves them unsent, with err.kind RPC_ERR_NONE and no result:
+ * the caller checks result). in->intent is not looked at (it may be
  * NULL). Touches no database. Returns 0, or -1 with err (may be NULL)
  * filled as txmgr_submit would have failed.
  */
 int		 txmgr_prepare(struct txmgr *, const struct txmgr_intent *in,
+		    struct rpc_batch_item *extra, size_t nextra,
 		    struct txmgr_prep *out, struct txmgr_error *err);
 
 /*

@@ -534,19 +534,38 @@ swap_intent(struct live *l, const struct live_swap *s, struct abi_buf *b,
 int
 live_warm(struct live *l, const struct live_swap *s)
 {
-	struct abi_buf		 b = { NULL, 0 };
+	struct abi_buf		 b = { NULL, 0 }, bc = { NULL, 0 };
 	struct txmgr_intent	 in;
 	struct approval		*a;
+	struct rpc_batch_item	 bo;
+	struct rpc_callmsg	 m;
+	cJSON			*p = NULL;
+	uint8_t			*out = NULL;
+	size_t			 n = 0;
 	int			 rc = -1;
 
 	l->warm = 0;
 	if (!live_ready(l) || (a = approval_of(l, &s->token_in)) == NULL ||
 	    !a->approved)
 		return -1;	/* an approval may be due: the submit's path */
-	if (live_balance(l, &s->token_in, &l->warm_balance) == -1 ||
+	/* the token balance rides in txmgr's batch: one round trip */
+	memset(&bo, 0, sizeof(bo));
+	memset(&m, 0, sizeof(m));
+	m.from = l->wallet.b;
+	m.to = s->token_in.b;
+	if (abi_call_balance_of(&bc, &l->wallet) == -1 ||
 	    swap_intent(l, s, &b, &in) == -1)
 		goto out;
-	if (txmgr_prepare(l->tm, &in, &l->warm_prep, NULL) == 0) {
+	m.data = bc.data;
+	m.datalen = bc.len;
+	if ((bo.params = p = rpc_callmsg_params(&m, "latest")) == NULL)
+		goto out;
+	bo.method = "eth_call";
+	if (txmgr_prepare(l->tm, &in, &bo, 1, &l->warm_prep, NULL) == -1 ||
+	    bo.result == NULL || bo.err.kind != RPC_ERR_NONE ||
+	    rpc_parse_data(bo.result, "result", &out, &n, NULL) == -1)
+		goto out;
+	if (abi_decode_uint256(out, n, &l->warm_balance) == 0) {
 		l->warm_token = s->token_in;
 		l->warm_ms = mono_us() / 1000;
 		l->warm = 1;
@@ -554,6 +573,10 @@ live_warm(struct live *l, const struct live_swap *s)
 		rc = 0;
 	}
 out:
+	free(out);
+	rpc_batch_clear(&bo, 1);
+	cJSON_Delete(p);
+	abi_buf_free(&bc);
 	abi_buf_free(&b);
 	return rc;
 }

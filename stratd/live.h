@@ -107,9 +107,10 @@ struct live_swap {
 };
 
 /*
- * Ask the node now what submitting s will need: the wallet's balance of
- * the token it spends (for live_balance) and txmgr_prepare's fees, gas
- * and funds check for its call (for live_submit of the same swap). Kept
+ * Ask the node now what submitting s will need, in one round trip: the
+ * wallet's balance of the token it spends (for live_balance) and
+ * txmgr_prepare's fees, gas and funds check for its call (for
+ * live_submit of the same swap). Kept
  * for one submission within TXMGR_PREP_MAX_AGE_MS; a different swap asks
  * again. The engine calls it while the database records the order, so
  * that the node's round trips overlap that work. Does nothing (-1) when

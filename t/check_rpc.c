@@ -360,12 +360,14 @@ START_TEST(test_call_send)
 	fake_result(&f, "eth_sendRawTransaction", "\"" H32A "\"");
 	httpstub_set_handler(s, fake_handler, &f);
 	ck_assert_ptr_nonnull(r = rpc1(httpstub_url(s), 0));
+	ck_assert_uint_eq(rpc_wire_us(r), 0);	/* no exchange yet */
 
 	memset(&m, 0, sizeof(m));
 	m.to = addr_a;
 	m.data = (const uint8_t *)"\x31\x3c\xe5\x67";
 	m.datalen = 4;
 	ck_assert_int_eq(rpc_eth_call(r, &m, NULL, &out, &n, &e), 0);
+	ck_assert_uint_gt(rpc_wire_us(r), 0);
 	ck_assert_uint_eq(n, 32);
 	ck_assert_uint_eq(out[31], 0x12);
 	free(out);
@@ -771,6 +773,75 @@ START_TEST(test_parsers)
 	ck_assert_int_eq(rpc_parse_hash(j, "h", h, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.message, "32-byte"));
 	cJSON_Delete(j);
+
+	/* blocks: good, null, and each malformed field refused */
+	{
+		static const char *const badb[] = {
+			"[]", "1", "\"0x1\"",
+			"{\"timestamp\":\"0x1\",\"gasLimit\":\"0x1\","
+			"\"gasUsed\":\"0x0\",\"hash\":null}",
+			"{\"number\":\"0x1\",\"timestamp\":\"0x1\","
+			"\"gasLimit\":\"0x1\",\"gasUsed\":\"0x0\","
+			"\"hash\":\"0x12\"}",
+			"{\"number\":\"0x1\",\"timestamp\":\"0x1\","
+			"\"gasLimit\":\"0x1\",\"gasUsed\":\"0x0\","
+			"\"hash\":null}",
+			"{\"number\":\"0x1\",\"timestamp\":\"1\","
+			"\"gasLimit\":\"0x1\",\"gasUsed\":\"0x0\"}",
+		};
+		struct rpc_block	b;
+		char			good[512];
+		cJSON			*p;
+		struct rpc_callmsg	m;
+
+		snprintf(good, sizeof(good), "{\"number\":\"0x20\","
+		    "\"timestamp\":\"0x5\",\"gasLimit\":\"0x1c9c380\","
+		    "\"gasUsed\":\"0x0\",\"hash\":\"0x%064x\","
+		    "\"baseFeePerGas\":\"0x7\"}", 1);
+		ck_assert_ptr_nonnull(j = cJSON_Parse(good));
+		ck_assert_int_eq(rpc_parse_block(j, 0, &b, &e), 0);
+		ck_assert_int_eq(b.found, 1);
+		ck_assert_uint_eq(b.number, 32);
+		ck_assert_uint_eq(b.gas_limit, 30000000);
+		ck_assert_int_eq(b.has_base_fee, 1);
+		ck_assert_uint_eq(b.base_fee.w[0], 7);
+		cJSON_Delete(j);
+		j = cJSON_CreateNull();
+		ck_assert_int_eq(rpc_parse_block(j, 0, &b, &e), 0);
+		ck_assert_int_eq(b.found, 0);
+		cJSON_Delete(j);
+		for (i = 0; i < sizeof(badb) / sizeof(badb[0]); i++) {
+			ck_assert_ptr_nonnull(j = cJSON_Parse(badb[i]));
+			ck_assert_msg(rpc_parse_block(j, 0, &b, &e) == -1,
+			    "%s", badb[i]);
+			ck_assert_int_eq(e.kind, RPC_ERR_VALIDATION);
+			cJSON_Delete(j);
+		}
+		/* a pending block has no hash */
+		ck_assert_ptr_nonnull(j = cJSON_Parse(badb[5]));
+		ck_assert_int_eq(rpc_parse_block(j, 1, &b, &e), 0);
+		ck_assert_int_eq(b.found, 1);
+		cJSON_Delete(j);
+
+		/* the params builders refuse bad arguments */
+		ck_assert_ptr_null(rpc_block_params("bogus"));
+		ck_assert_ptr_nonnull(p = rpc_block_params(NULL));
+		ck_assert_int_eq(cJSON_GetArraySize(p), 2);
+		cJSON_Delete(p);
+		memset(&m, 0, sizeof(m));
+		m.to = addr_a;
+		ck_assert_ptr_null(rpc_callmsg_params(NULL, NULL));
+		ck_assert_ptr_null(rpc_callmsg_params(&m, "0xzz"));
+		m.datalen = 4;		/* no data behind the length */
+		ck_assert_ptr_null(rpc_callmsg_params(&m, NULL));
+		m.datalen = 0;
+		ck_assert_ptr_nonnull(p = rpc_callmsg_params(&m, NULL));
+		ck_assert_int_eq(cJSON_GetArraySize(p), 1);
+		cJSON_Delete(p);
+		ck_assert_ptr_nonnull(p = rpc_callmsg_params(&m, "latest"));
+		ck_assert_int_eq(cJSON_GetArraySize(p), 2);
+		cJSON_Delete(p);
+	}
 
 	/* error helpers */
 	rpc_error_clear(&e);

@@ -1534,7 +1534,7 @@ START_TEST(test_prepare_ahead)
 	REQUIRE_ALL();
 	ctx_open(&c, "prep", 5);
 	intent_pay(&in, NULL, c.key, &c.to, 1, 2);
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &p, &e), 0);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &p, &e), 0);
 	ck_assert(p.gas_limit >= 21000);
 	ck_assert(addr_eq(&p.from, &c.a));
 	/* a marked answer shows whether submit used it */
@@ -1545,7 +1545,7 @@ START_TEST(test_prepare_ahead)
 	ck_assert_uint_eq(t.gas_limit, 77777);
 	/* another call (the value differs): asked again */
 	intent_pay(&in, NULL, c.key, &c.to, 1, 2);
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, NULL), 0);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &q, NULL), 0);
 	q.gas_limit = 77777;
 	intent_pay(&in, "pay:2", c.key, &c.to, 2, 2);
 	in.prep = &q;
@@ -1553,7 +1553,7 @@ START_TEST(test_prepare_ahead)
 	ck_assert_uint_ne(t.gas_limit, 77777);
 	/* too old: asked again */
 	intent_pay(&in, NULL, c.key, &c.to, 3, 2);
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, NULL), 0);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &q, NULL), 0);
 	q.gas_limit = 77777;
 	q.at_ms -= TXMGR_PREP_MAX_AGE_MS + 1;
 	in.intent = "pay:3";
@@ -1563,7 +1563,7 @@ START_TEST(test_prepare_ahead)
 	/* another wallet's answer: asked again */
 	fresh_wallet(c.rpc, okey, &other);
 	intent_pay(&in, NULL, okey, &c.to, 4, 2);
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, NULL), 0);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &q, NULL), 0);
 	q.gas_limit = 77777;
 	intent_pay(&in, "pay:4", c.key, &c.to, 4, 2);
 	in.prep = &q;
@@ -1571,23 +1571,58 @@ START_TEST(test_prepare_ahead)
 	ck_assert_uint_ne(t.gas_limit, 77777);
 	explicit_bzero(okey, sizeof(okey));
 
+	/* the caller's calls ride in the same batch, each with its own
+	 * answer or error */
+	{
+		struct rpc_batch_item	x[5];
+		cJSON			*pp;
+		u256			 v;
+		char			 as[ADDR_STR_MAX];
+
+		memset(x, 0, sizeof(x));
+		pp = cJSON_CreateStringArray((const char *[]){
+		    addr_format_lower(&c.a, as), "latest" }, 2);
+		x[0].method = "eth_getBalance";
+		x[0].params = pp;
+		x[1].method = "eth_noSuchMethod";
+		intent_pay(&in, NULL, c.key, &c.to, 5, 2);
+		ck_assert_int_eq(txmgr_prepare(c.tm, &in, x, 2, &q, &e), 0);
+		ck_assert_int_eq(x[0].err.kind, RPC_ERR_NONE);
+		ck_assert_int_eq(rpc_parse_u256(x[0].result, "balance", &v,
+		    NULL), 0);
+		ck_assert(!u256_is_zero(&v));
+		ck_assert_int_eq(x[1].err.kind, RPC_ERR_RPC);
+		ck_assert_ptr_null(x[1].result);
+		rpc_batch_clear(x, 2);
+		/* and are answered when the preparation is refused */
+		ck_assert_int_eq(u256_parse_units(&in.value, "2000", 18), 0);
+		ck_assert_int_eq(txmgr_prepare(c.tm, &in, x, 1, &q, &e), -1);
+		ck_assert_int_eq(e.code, TXMGR_E_FUNDS);
+		ck_assert_int_eq(x[0].err.kind, RPC_ERR_NONE);
+		ck_assert_ptr_nonnull(x[0].result);
+		rpc_batch_clear(x, 2);
+		ck_assert_int_eq(txmgr_prepare(c.tm, &in, x, 5, &q, &e), -1);
+		ck_assert_int_eq(e.code, TXMGR_E_INVALID);
+		cJSON_Delete(pp);
+	}
+
 	/* bad input and refusals, as submit reports them */
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, &e), -1);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, NULL, &e), -1);
 	ck_assert_int_eq(e.code, TXMGR_E_INVALID);
-	ck_assert_int_eq(txmgr_prepare(NULL, &in, &q, &e), -1);
-	ck_assert_int_eq(txmgr_prepare(c.tm, NULL, &q, NULL), -1);
+	ck_assert_int_eq(txmgr_prepare(NULL, &in, NULL, 0, &q, &e), -1);
+	ck_assert_int_eq(txmgr_prepare(c.tm, NULL, NULL, 0, &q, NULL), -1);
 	in.type = 1;
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, &e), -1);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &q, &e), -1);
 	ck_assert_int_eq(e.code, TXMGR_E_INVALID);
 	random_addr(&other);
 	intent_pay(&in, NULL, NULL, &c.to, 1, 2);
 	in.from = &other;
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, &e), -1);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &q, &e), -1);
 	ck_assert_int_eq(e.code, TXMGR_E_NOKEY);
 	intent_pay(&in, NULL, c.key, &c.to, 0, 2);
 	ck_assert_int_eq(u256_parse_units(&in.value, "2000", 18), 0);
 	/* 2,000 BNB: more than it has */
-	ck_assert_int_eq(txmgr_prepare(c.tm, &in, &q, &e), -1);
+	ck_assert_int_eq(txmgr_prepare(c.tm, &in, NULL, 0, &q, &e), -1);
 	ck_assert_int_eq(e.code, TXMGR_E_FUNDS);
 
 	ck_assert_int_eq(settle(c.tm, 100), 0);
