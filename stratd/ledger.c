@@ -207,7 +207,7 @@ ledger_save_grid(struct db *d, long long sid, const struct grid *g,
 	p[3] = px;
 	p[4] = ss;
 	p[5] = sq;
-	/* one statement, as ledger_place_grid */
+	/* one statement, as ledger_place_grid_send */
 	if (db_exec(d, "WITH s AS (UPDATE strategies SET state = $2::jsonb "
 	    "WHERE id = $1), l AS (INSERT INTO grid_levels (strategy_id, "
 	    "level, price, state, crossing_seq) SELECT $1, l, p, s, q FROM "
@@ -378,17 +378,6 @@ ledger_place_grid_finish(struct db *d, const struct grid *g,
 	}
 	PQclear(r);
 	return rc;
-}
-
-int
-ledger_place_grid(struct db *d, long long sid, const char *symbol,
-    const char *mode, const struct grid *g, double price,
-    struct ledger_levels *lc, struct ledger_grid_order *o, int n)
-{
-	if (ledger_place_grid_send(d, sid, symbol, mode, g, price, lc, o,
-	    n) == -1)
-		return -1;
-	return ledger_place_grid_finish(d, g, lc, o, n);
 }
 
 int

@@ -44,7 +44,7 @@ struct ledger_order {
 int	ledger_insert_order(struct db *, const struct ledger_order *,
 	    long long *id);
 
-/* One order of a grid observation, for ledger_place_grid. */
+/* One order of a grid observation, for ledger_place_grid_send. */
 struct ledger_grid_order {
 	const char	*side;		/* "buy" | "sell" */
 	int		 level;		/* -1: an init/close order */
@@ -86,19 +86,12 @@ void	ledger_levels_free(struct ledger_levels *);
  * round trip, and atomic on its own): the n orders, the grid's new state
  * (strategies.state) and its levels' rows (as ledger_save_grid, the
  * levels of the orders getting last_crossed_at and last_order_id). lc:
- * see above (NULL: write every level). Fills each order's id. Returns 0,
- * or -1 (nothing written; db_sqlstate says why: BSE01 the emergency
- * stop, 23505 a crossing already ordered).
- */
-int	ledger_place_grid(struct db *, long long strategy_id, const char *symbol,
-	    const char *mode, const struct grid *, double price,
-	    struct ledger_levels *lc, struct ledger_grid_order *o, int n);
-
-/*
- * ledger_place_grid in two halves, for work in between while the server
- * runs the statement (db_send): send returns 0 or -1 (nothing sent);
- * finish (with the same g, lc, o, n) waits for it and returns as
- * ledger_place_grid. Between the two the connection takes nothing else.
+ * see above (NULL: write every level). In two halves, for work in
+ * between while the server runs the statement (db_send): send returns 0
+ * or -1 (nothing sent); finish (with the same g, lc, o, n) waits for it,
+ * fills each order's id and returns 0, or -1 (nothing written;
+ * db_sqlstate says why: BSE01 the emergency stop, 23505 a crossing
+ * already ordered). Between the two the connection takes nothing else.
  */
 int	ledger_place_grid_send(struct db *, long long strategy_id,
 	    const char *symbol, const char *mode, const struct grid *,
@@ -110,7 +103,7 @@ int	ledger_place_grid_finish(struct db *, const struct grid *,
 /*
  * Persist the grid's state (strategies.state) and its levels' rows in
  * grid_levels (price, state at price, crossing_seq; rows above the grid
- * removed), in one statement. lc as for ledger_place_grid. Returns 0 or
+ * removed), in one statement. lc as for ledger_place_grid_send. Returns 0 or
  * -1.
  */
 int	ledger_save_grid(struct db *, long long strategy_id,
