@@ -1,5 +1,8 @@
 /*
- * keystore.c: see keystore.h.
+ * keystore.c: see keystore.h. This file: errors, parameters, the key
+ * file's JSON fields, directories, passwords and raw keys;
+ * keystore_crypt.c derives keys, decrypts and encrypts
+ * (keystore_int.h).
  */
 #include <sys/stat.h>
 
@@ -22,21 +25,13 @@
 #include "hex.h"
 #include "keccak.h"
 #include "keystore.h"
+#include "keystore_int.h"
 #include "log.h"
 #include "secp.h"
 
-/* Refuse key derivations that would take more than this much memory. */
-#define KS_SCRYPT_MAXMEM	((uint64_t)1 << 30)
-/* ... or iterations (geth writes 262144; this is about 40x that). */
-#define KS_PBKDF2_MAXC		(1u << 23)
-#define KS_SALT_MAX		1024
-#define KS_PASSWORD_MAX		4096
-
-static void ks_err(struct keystore_error *, enum keystore_code,
-    const char *, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-ks_err(struct keystore_error *err, enum keystore_code code, const char *fmt,
+void
+keystore_err(struct keystore_error *err, enum keystore_code code,
+    const char *fmt,
     ...)
 {
 	va_list	ap;
@@ -49,8 +44,8 @@ ks_err(struct keystore_error *err, enum keystore_code code, const char *fmt,
 	va_end(ap);
 }
 
-static void
-ks_ok(struct keystore_error *err)
+void
+keystore_ok(struct keystore_error *err)
 {
 	if (err != NULL) {
 		err->code = KEYSTORE_OK;
@@ -89,43 +84,45 @@ keystore_code_str(enum keystore_code c)
 /* --- JSON field helpers ------------------------------------------------ */
 
 /* Case-sensitive member lookup (cJSON's default is case-insensitive). */
-static const cJSON *
-js_get(const cJSON *o, const char *name)
+const cJSON *
+keystore_js_get(const cJSON *o, const char *name)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
 /* A non-negative integer member no larger than max (max <= 2^53). */
-static int
-js_uint(const cJSON *o, const char *name, uint64_t max, uint64_t *out,
+int
+keystore_js_uint(const cJSON *o, const char *name, uint64_t max, uint64_t *out,
     struct keystore_error *err)
 {
-	const cJSON	*v = js_get(o, name);
+	const cJSON	*v = keystore_js_get(o, name);
 	double		 d;
 
 	if (v == NULL) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "missing \"%s\"", name);
+		keystore_err(err, KEYSTORE_E_MALFORMED, "missing \"%s\"", name);
 		return -1;
 	}
 	if (!cJSON_IsNumber(v)) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "\"%s\" is not a number",
+		keystore_err(err, KEYSTORE_E_MALFORMED,
+		    "\"%s\" is not a number",
 		    name);
 		return -1;
 	}
 	d = v->valuedouble;
 	if (!(d >= 0)) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
+		keystore_err(err, KEYSTORE_E_MALFORMED,
 		    "\"%s\" is not a non-negative integer", name);
 		return -1;
 	}
 	if (d > (double)max) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
+		keystore_err(err, KEYSTORE_E_UNSUPPORTED,
 		    "\"%s\" = %.0f is larger than the supported %llu", name, d,
 		    (unsigned long long)max);
 		return -1;
 	}
 	if (d != (double)(uint64_t)d) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "\"%s\" is not an integer",
+		keystore_err(err, KEYSTORE_E_MALFORMED,
+		    "\"%s\" is not an integer",
 		    name);
 		return -1;
 	}
@@ -133,17 +130,18 @@ js_uint(const cJSON *o, const char *name, uint64_t max, uint64_t *out,
 	return 0;
 }
 
-static const char *
-js_str(const cJSON *o, const char *name, struct keystore_error *err)
+const char *
+keystore_js_str(const cJSON *o, const char *name, struct keystore_error *err)
 {
-	const cJSON	*v = js_get(o, name);
+	const cJSON	*v = keystore_js_get(o, name);
 
 	if (v == NULL) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "missing \"%s\"", name);
+		keystore_err(err, KEYSTORE_E_MALFORMED, "missing \"%s\"", name);
 		return NULL;
 	}
 	if (!cJSON_IsString(v) || v->valuestring == NULL) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "\"%s\" is not a string",
+		keystore_err(err, KEYSTORE_E_MALFORMED,
+		    "\"%s\" is not a string",
 		    name);
 		return NULL;
 	}
@@ -154,22 +152,23 @@ js_str(const cJSON *o, const char *name, struct keystore_error *err)
  * A hex string member decoding to between min and max bytes (into out,
  * which holds max bytes).
  */
-static int
-js_hex(const cJSON *o, const char *name, uint8_t *out, size_t min, size_t max,
+int
+keystore_js_hex(const cJSON *o, const char *name, uint8_t *out, size_t min,
+    size_t max,
     size_t *outlen, struct keystore_error *err)
 {
 	const char	*s;
 	size_t		 n;
 
-	if ((s = js_str(o, name, err)) == NULL)
+	if ((s = keystore_js_str(o, name, err)) == NULL)
 		return -1;
 	if (hex_decode(s, strlen(s), out, max, &n) == -1) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
+		keystore_err(err, KEYSTORE_E_MALFORMED,
 		    "\"%s\" is not hex of at most %zu bytes", name, max);
 		return -1;
 	}
 	if (n < min) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
+		keystore_err(err, KEYSTORE_E_MALFORMED,
 		    "\"%s\" is %zu bytes, expected at least %zu", name, n, min);
 		return -1;
 	}
@@ -178,18 +177,19 @@ js_hex(const cJSON *o, const char *name, uint8_t *out, size_t min, size_t max,
 	return 0;
 }
 
-static int
-js_object(const cJSON *o, const char *name, const cJSON **out,
+int
+keystore_js_object(const cJSON *o, const char *name, const cJSON **out,
     struct keystore_error *err)
 {
-	const cJSON	*v = js_get(o, name);
+	const cJSON	*v = keystore_js_get(o, name);
 
 	if (v == NULL) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "missing \"%s\"", name);
+		keystore_err(err, KEYSTORE_E_MALFORMED, "missing \"%s\"", name);
 		return -1;
 	}
 	if (!cJSON_IsObject(v)) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "\"%s\" is not an object",
+		keystore_err(err, KEYSTORE_E_MALFORMED,
+		    "\"%s\" is not an object",
 		    name);
 		return -1;
 	}
@@ -198,23 +198,26 @@ js_object(const cJSON *o, const char *name, const cJSON **out,
 }
 
 /* The address member: 40 hex digits, optional 0x. -1 with NOTFOUND/... */
-static int
-js_address(const cJSON *root, uint8_t addr[20], struct keystore_error *err)
+int
+keystore_js_address(const cJSON *root, uint8_t addr[20],
+    struct keystore_error *err)
 {
-	const cJSON	*v = js_get(root, "address");
+	const cJSON	*v = keystore_js_get(root, "address");
 	const char	*s;
 	size_t		 n;
 
 	if (v == NULL) {
-		ks_err(err, KEYSTORE_E_NOTFOUND, "key file has no address field");
+		keystore_err(err, KEYSTORE_E_NOTFOUND,
+		    "key file has no address field");
 		return -1;
 	}
 	if (!cJSON_IsString(v) || (s = v->valuestring) == NULL) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "\"address\" is not a string");
+		keystore_err(err, KEYSTORE_E_MALFORMED,
+		    "\"address\" is not a string");
 		return -1;
 	}
 	if (hex_decode(s, strlen(s), addr, 20, &n) == -1 || n != 20) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
+		keystore_err(err, KEYSTORE_E_MALFORMED,
 		    "\"address\" is not 40 hex digits");
 		return -1;
 	}
@@ -222,7 +225,7 @@ js_address(const cJSON *root, uint8_t addr[20], struct keystore_error *err)
 	for (n = 0; n < 20 && addr[n] == 0; n++)
 		;
 	if (n == 20) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
+		keystore_err(err, KEYSTORE_E_MALFORMED,
 		    "\"address\" is the zero address");
 		return -1;
 	}
@@ -230,626 +233,25 @@ js_address(const cJSON *root, uint8_t addr[20], struct keystore_error *err)
 }
 
 /* The parsed root object of a key file, or NULL. */
-static cJSON *
-ks_parse(const char *json, size_t len, struct keystore_error *err)
+cJSON *
+keystore_parse(const char *json, size_t len, struct keystore_error *err)
 {
 	cJSON	*root;
 
 	if (len == 0) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "empty file");
+		keystore_err(err, KEYSTORE_E_MALFORMED, "empty file");
 		return NULL;
 	}
 	if ((root = cJSON_ParseWithLength(json, len)) == NULL) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "not valid JSON");
+		keystore_err(err, KEYSTORE_E_MALFORMED, "not valid JSON");
 		return NULL;
 	}
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		ks_err(err, KEYSTORE_E_MALFORMED, "not a JSON object");
+		keystore_err(err, KEYSTORE_E_MALFORMED, "not a JSON object");
 		return NULL;
 	}
 	return root;
-}
-
-/* --- key derivation ---------------------------------------------------- */
-
-struct ks_kdf {
-	int		 scrypt;	/* else pbkdf2-hmac-sha256 */
-	uint64_t	 n, r, p;	/* scrypt */
-	uint64_t	 c;		/* pbkdf2 */
-	uint8_t		 salt[KS_SALT_MAX];
-	size_t		 saltlen;
-};
-
-static int
-ks_scrypt_check(uint64_t n, uint64_t r, uint64_t p, uint64_t *mem,
-    struct keystore_error *err)
-{
-	uint64_t	need;
-
-	if (n < 2 || (n & (n - 1)) != 0) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "scrypt n=%llu is not a power of two greater than 1",
-		    (unsigned long long)n);
-		return -1;
-	}
-	if (r == 0 || p == 0 || r > 1024 || p > 1024) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "scrypt r=%llu p=%llu out of the supported range 1..1024",
-		    (unsigned long long)r, (unsigned long long)p);
-		return -1;
-	}
-	/*
-	 * RFC 7914 requires N < 2^(128*r/8) = 2^(16r); OpenSSL enforces it.
-	 * Some published vectors (n=262144 r=1) break it: say so plainly.
-	 */
-	if (16 * r < 64 && n >= ((uint64_t)1 << (16 * r))) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "scrypt n=%llu with r=%llu violates RFC 7914 "
-		    "(n must be below 2^(16*r)); OpenSSL refuses it",
-		    (unsigned long long)n, (unsigned long long)r);
-		return -1;
-	}
-	/* OpenSSL's own accounting: V is 128*r*(n+2), B is 128*r*p. */
-	if (n > KS_SCRYPT_MAXMEM / (128 * r) ||
-	    (need = 128 * r * (n + 2) + 128 * r * p) > KS_SCRYPT_MAXMEM) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "scrypt n=%llu r=%llu p=%llu needs more than %llu MiB",
-		    (unsigned long long)n, (unsigned long long)r,
-		    (unsigned long long)p,
-		    (unsigned long long)(KS_SCRYPT_MAXMEM >> 20));
-		return -1;
-	}
-	*mem = need;
-	return 0;
-}
-
-static int
-ks_kdf_parse(const cJSON *crypto, struct ks_kdf *k, struct keystore_error *err)
-{
-	const cJSON	*kp;
-	const char	*kdf, *prf;
-	uint64_t	 dklen, mem;
-
-	memset(k, 0, sizeof(*k));
-	if ((kdf = js_str(crypto, "kdf", err)) == NULL ||
-	    js_object(crypto, "kdfparams", &kp, err) == -1)
-		return -1;
-	if (strcmp(kdf, "scrypt") == 0)
-		k->scrypt = 1;
-	else if (strcmp(kdf, "pbkdf2") != 0) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "unsupported kdf \"%.32s\" (scrypt and pbkdf2 are)", kdf);
-		return -1;
-	}
-	if (js_uint(kp, "dklen", 1024, &dklen, err) == -1)
-		return -1;
-	if (dklen != 32) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "kdf dklen=%llu is not supported (only 32)",
-		    (unsigned long long)dklen);
-		return -1;
-	}
-	if (js_hex(kp, "salt", k->salt, 0, sizeof(k->salt), &k->saltlen,
-	    err) == -1)
-		return -1;
-	if (k->scrypt) {
-		if (js_uint(kp, "n", (uint64_t)1 << 40, &k->n, err) == -1 ||
-		    js_uint(kp, "r", 1u << 20, &k->r, err) == -1 ||
-		    js_uint(kp, "p", 1u << 20, &k->p, err) == -1)
-			return -1;
-		return ks_scrypt_check(k->n, k->r, k->p, &mem, err);
-	}
-	if ((prf = js_str(kp, "prf", err)) == NULL)
-		return -1;
-	if (strcmp(prf, "hmac-sha256") != 0) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "unsupported pbkdf2 prf \"%.32s\" (hmac-sha256 is)", prf);
-		return -1;
-	}
-	if (js_uint(kp, "c", (uint64_t)1 << 40, &k->c, err) == -1)
-		return -1;
-	if (k->c == 0 || k->c > KS_PBKDF2_MAXC) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "pbkdf2 iteration count c=%llu outside 1..%u",
-		    (unsigned long long)k->c, KS_PBKDF2_MAXC);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-ks_derive(const struct ks_kdf *k, const char *password, uint8_t dk[32],
-    struct keystore_error *err)
-{
-	size_t		pwlen = strlen(password);
-	uint64_t	mem;
-	int		ok;
-
-	if (pwlen > KS_PASSWORD_MAX) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED, "password longer than %d "
-		    "bytes", KS_PASSWORD_MAX);
-		return -1;
-	}
-	if (k->scrypt) {
-		if (ks_scrypt_check(k->n, k->r, k->p, &mem, err) == -1)
-			return -1;
-		ok = EVP_PBE_scrypt(password, pwlen, k->salt, k->saltlen,
-		    k->n, k->r, k->p, mem + (1 << 20), dk, 32);
-	} else
-		ok = PKCS5_PBKDF2_HMAC(password, (int)pwlen, k->salt,
-		    (int)k->saltlen, (int)k->c, EVP_sha256(), 32, dk);
-	if (ok != 1) {
-		explicit_bzero(dk, 32);
-		ks_err(err, KEYSTORE_E_INTERNAL, "%s key derivation failed "
-		    "in OpenSSL", k->scrypt ? "scrypt" : "pbkdf2");
-		return -1;
-	}
-	return 0;
-}
-
-/* AES-128-CTR; encryption and decryption are the same operation. */
-static int
-ks_aes_ctr(const uint8_t key[16], const uint8_t iv[16], const uint8_t *in,
-    size_t len, uint8_t *out)
-{
-	EVP_CIPHER_CTX	*c;
-	int		 n1 = 0, n2 = 0, ok;
-
-	if ((c = EVP_CIPHER_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_EncryptInit_ex(c, EVP_aes_128_ctr(), NULL, key, iv) == 1 &&
-	    EVP_EncryptUpdate(c, out, &n1, in, (int)len) == 1 &&
-	    EVP_EncryptFinal_ex(c, out + n1, &n2) == 1 &&
-	    (size_t)(n1 + n2) == len;
-	EVP_CIPHER_CTX_free(c);
-	return ok ? 0 : -1;
-}
-
-static void
-ks_mac(const uint8_t dk[32], const uint8_t *ct, size_t ctlen, uint8_t mac[32])
-{
-	struct keccak_ctx	k;
-
-	keccak256_init(&k);
-	keccak256_update(&k, dk + 16, 16);
-	keccak256_update(&k, ct, ctlen);
-	keccak256_final(&k, mac);
-	explicit_bzero(&k, sizeof(k));
-}
-
-/* --- decryption -------------------------------------------------------- */
-
-static int
-ks_decrypt_root(const cJSON *root, const char *password, uint8_t key[32],
-    uint8_t addr[20], struct keystore_error *err)
-{
-	const cJSON	*crypto, *cp, *ver;
-	const char	*cipher;
-	struct ks_kdf	 kdf;
-	uint8_t		 iv[16], ct[32], mac[32], want[32], dk[32], pt[32];
-	uint8_t		 faddr[20];
-	size_t		 ctlen;
-	int		 have_addr, rc = -1;
-
-	memset(key, 0, 32);
-	ver = js_get(root, "version");
-	if (ver == NULL || !cJSON_IsNumber(ver)) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
-		    "missing or non-numeric \"version\"");
-		return -1;
-	}
-	if (ver->valuedouble != 3) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "key file version %g is not supported (only 3)",
-		    ver->valuedouble);
-		return -1;
-	}
-	/* geth and ethers write "crypto"; some old tools "Crypto". */
-	if ((crypto = js_get(root, "crypto")) == NULL)
-		crypto = js_get(root, "Crypto");
-	if (crypto == NULL || !cJSON_IsObject(crypto)) {
-		ks_err(err, KEYSTORE_E_MALFORMED,
-		    "missing or non-object \"crypto\"");
-		return -1;
-	}
-	if ((cipher = js_str(crypto, "cipher", err)) == NULL)
-		return -1;
-	if (strcmp(cipher, "aes-128-ctr") != 0) {
-		ks_err(err, KEYSTORE_E_UNSUPPORTED,
-		    "unsupported cipher \"%.32s\" (aes-128-ctr is)", cipher);
-		return -1;
-	}
-	if (js_object(crypto, "cipherparams", &cp, err) == -1 ||
-	    js_hex(cp, "iv", iv, 16, 16, NULL, err) == -1 ||
-	    js_hex(crypto, "ciphertext", ct, 1, sizeof(ct), &ctlen,
-	    err) == -1 ||
-	    js_hex(crypto, "mac", want, 32, 32, NULL, err) == -1)
-		return -1;
-	have_addr = js_get(root, "address") != NULL;
-	if (have_addr && js_address(root, faddr, err) == -1)
-		return -1;
-	if (ks_kdf_parse(crypto, &kdf, err) == -1 ||
-	    ks_derive(&kdf, password, dk, err) == -1)
-		goto out;
-	ks_mac(dk, ct, ctlen, mac);
-	if (CRYPTO_memcmp(mac, want, 32) != 0) {
-		ks_err(err, KEYSTORE_E_PASSWORD,
-		    "wrong password (MAC mismatch; or the file was altered)");
-		goto out;
-	}
-	if (ks_aes_ctr(dk, iv, ct, ctlen, pt) == -1) {
-		ks_err(err, KEYSTORE_E_INTERNAL, "AES-128-CTR failed in OpenSSL");
-		goto out;
-	}
-	/* Old tools dropped leading zero bytes of the key; restore them. */
-	memcpy(key + 32 - ctlen, pt, ctlen);
-	if (secp_key_address(key, addr) == -1) {
-		ks_err(err, KEYSTORE_E_KEY,
-		    "decrypted private key is not a valid secp256k1 key");
-		goto out;
-	}
-	if (have_addr && memcmp(addr, faddr, 20) != 0) {
-		ks_err(err, KEYSTORE_E_KEY,
-		    "the address field does not match the decrypted key");
-		goto out;
-	}
-	ks_ok(err);
-	rc = 0;
-out:
-	if (rc == -1)
-		explicit_bzero(key, 32);
-	explicit_bzero(dk, sizeof(dk));
-	explicit_bzero(pt, sizeof(pt));
-	explicit_bzero(&kdf, sizeof(kdf));
-	return rc;
-}
-
-int
-keystore_decrypt(const char *json, size_t len, const char *password,
-    uint8_t key[32], uint8_t addr[20], struct keystore_error *err)
-{
-	cJSON	*root;
-	int	 rc;
-
-	memset(key, 0, 32);
-	if ((root = ks_parse(json, len, err)) == NULL)
-		return -1;
-	rc = ks_decrypt_root(root, password, key, addr, err);
-	cJSON_Delete(root);
-	return rc;
-}
-
-/*
- * Read a secret-bearing file: a regular file without group/other
- * permissions (unless lax, which only warns) and at most max bytes.
- * Returns a NUL-terminated buffer of *len bytes (caller wipes and frees).
- */
-static char *
-ks_slurp(const char *path, size_t max, int lax, size_t *len,
-    struct keystore_error *err)
-{
-	struct stat	 st;
-	char		*buf;
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		ks_err(err, errno == ENOENT ? KEYSTORE_E_NOTFOUND :
-		    KEYSTORE_E_IO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		ks_err(err, KEYSTORE_E_IO, "%s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "%s: not a regular file",
-		    path);
-		close(fd);
-		return NULL;
-	}
-	if ((st.st_mode & 077) != 0) {
-		if (!lax) {
-			ks_err(err, KEYSTORE_E_PERM,
-			    "%s: refusing a key file accessible by group or "
-			    "others (mode %04o); chmod 600 it", path,
-			    (unsigned)(st.st_mode & 07777));
-			close(fd);
-			return NULL;
-		}
-		log_warnx("secret file is accessible by group or others, "
-		    "chmod 600 it file=%s mode=%04o", path,
-		    (unsigned)(st.st_mode & 07777));
-	}
-	if ((uint64_t)st.st_size > max) {
-		ks_err(err, KEYSTORE_E_MALFORMED, "%s: larger than %zu bytes",
-		    path, max);
-		close(fd);
-		return NULL;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		ks_err(err, KEYSTORE_E_INTERNAL, "out of memory");
-		close(fd);
-		return NULL;
-	}
-	for (;;) {
-		r = read(fd, buf + n, max + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			ks_err(err, KEYSTORE_E_IO, "%s: %s", path,
-			    strerror(errno));
-			explicit_bzero(buf, n);
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			ks_err(err, KEYSTORE_E_MALFORMED,
-			    "%s: larger than %zu bytes", path, max);
-			explicit_bzero(buf, n);
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static void
-ks_free_secret(char *buf, size_t len)
-{
-	if (buf != NULL) {
-		explicit_bzero(buf, len);
-		free(buf);
-	}
-}
-
-/* Prefix err->msg with the file path, keeping the code. */
-static void
-ks_err_path(struct keystore_error *err, const char *path)
-{
-	char	tmp[sizeof(err->msg)];
-
-	if (err == NULL || strncmp(err->msg, path, strlen(path)) == 0)
-		return;
-	if (snprintf(tmp, sizeof(tmp), "%s: %s", path, err->msg) < 0)
-		return;
-	memcpy(err->msg, tmp, sizeof(tmp));
-}
-
-int
-keystore_read(const char *path, const char *password, uint8_t key[32],
-    uint8_t addr[20], struct keystore_error *err)
-{
-	char	*buf;
-	size_t	 len;
-	int	 rc;
-
-	memset(key, 0, 32);
-	if ((buf = ks_slurp(path, KEYSTORE_FILE_MAX, 0, &len, err)) == NULL)
-		return -1;
-	rc = keystore_decrypt(buf, len, password, key, addr, err);
-	free(buf);	/* ciphertext only, no secret */
-	if (rc == -1)
-		ks_err_path(err, path);
-	return rc;
-}
-
-int
-keystore_read_address(const char *path, uint8_t addr[20],
-    struct keystore_error *err)
-{
-	cJSON	*root;
-	char	*buf;
-	size_t	 len;
-	int	 rc;
-
-	if ((buf = ks_slurp(path, KEYSTORE_FILE_MAX, 0, &len, err)) == NULL)
-		return -1;
-	root = ks_parse(buf, len, err);
-	free(buf);
-	if (root == NULL) {
-		ks_err_path(err, path);
-		return -1;
-	}
-	if ((rc = js_address(root, addr, err)) == 0)
-		ks_ok(err);
-	else
-		ks_err_path(err, path);
-	cJSON_Delete(root);
-	return rc;
-}
-
-/* --- encryption and writing -------------------------------------------- */
-
-char *
-keystore_encrypt(const uint8_t key[32], const char *password,
-    const struct keystore_params *params, struct keystore_error *err)
-{
-	struct keystore_params	 p = params ? *params : keystore_params_default();
-	struct ks_kdf		 kdf;
-	uint8_t			 addr[20], iv[16], ct[32], mac[32], dk[32];
-	uint8_t			 uuid[16];
-	char			 h_addr[41], h_iv[33], h_ct[65], h_mac[65];
-	char			 h_salt[65], *out = NULL;
-	uint64_t		 mem;
-	size_t			 cap = 1024;
-	int			 n;
-
-	if (secp_key_address(key, addr) == -1) {
-		ks_err(err, KEYSTORE_E_KEY, "not a valid secp256k1 private key");
-		return NULL;
-	}
-	if (ks_scrypt_check(p.scrypt_n, p.scrypt_r, p.scrypt_p, &mem,
-	    err) == -1)
-		return NULL;
-	memset(&kdf, 0, sizeof(kdf));
-	kdf.scrypt = 1;
-	kdf.n = p.scrypt_n;
-	kdf.r = p.scrypt_r;
-	kdf.p = p.scrypt_p;
-	kdf.saltlen = 32;
-	if (secp_random(kdf.salt, kdf.saltlen) == -1 ||
-	    secp_random(iv, sizeof(iv)) == -1 ||
-	    secp_random(uuid, sizeof(uuid)) == -1) {
-		ks_err(err, KEYSTORE_E_INTERNAL, "getrandom: %s",
-		    strerror(errno));
-		return NULL;
-	}
-	if (ks_derive(&kdf, password, dk, err) == -1)
-		return NULL;
-	if (ks_aes_ctr(dk, iv, key, 32, ct) == -1) {
-		explicit_bzero(dk, sizeof(dk));
-		ks_err(err, KEYSTORE_E_INTERNAL, "AES-128-CTR failed in OpenSSL");
-		return NULL;
-	}
-	ks_mac(dk, ct, sizeof(ct), mac);
-	explicit_bzero(dk, sizeof(dk));
-	uuid[6] = (uuid[6] & 0x0f) | 0x40;	/* version 4 */
-	uuid[8] = (uuid[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-	hex_encode(addr, 20, h_addr, 0);
-	hex_encode(iv, 16, h_iv, 0);
-	hex_encode(ct, 32, h_ct, 0);
-	hex_encode(mac, 32, h_mac, 0);
-	hex_encode(kdf.salt, kdf.saltlen, h_salt, 0);
-	if ((out = malloc(cap)) == NULL) {
-		ks_err(err, KEYSTORE_E_INTERNAL, "out of memory");
-		return NULL;
-	}
-	n = snprintf(out, cap,
-	    "{\"address\":\"%s\",\"crypto\":{\"cipher\":\"aes-128-ctr\","
-	    "\"ciphertext\":\"%s\",\"cipherparams\":{\"iv\":\"%s\"},"
-	    "\"kdf\":\"scrypt\",\"kdfparams\":{\"dklen\":32,\"n\":%llu,"
-	    "\"p\":%u,\"r\":%u,\"salt\":\"%s\"},\"mac\":\"%s\"},"
-	    "\"id\":\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x\",\"version\":3}\n",
-	    h_addr, h_ct, h_iv, (unsigned long long)p.scrypt_n, p.scrypt_p,
-	    p.scrypt_r, h_salt, h_mac,
-	    uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6],
-	    uuid[7], uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13],
-	    uuid[14], uuid[15]);
-	if (n < 0 || (size_t)n >= cap) {
-		free(out);
-		ks_err(err, KEYSTORE_E_INTERNAL, "key file text too long");
-		return NULL;
-	}
-	ks_ok(err);
-	return out;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	r;
-
-	while (n > 0) {
-		if ((r = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-int
-keystore_write(const char *dir, const uint8_t key[32], const char *password,
-    const struct keystore_params *params, char *path, size_t cap,
-    struct keystore_error *err)
-{
-	struct timespec	 ts;
-	struct tm	 tm;
-	uint8_t		 addr[20];
-	char		 haddr[41], stamp[64], final[PATH_MAX], tmp[PATH_MAX];
-	char		*text;
-	int		 fd, dfd, e;
-
-	if ((text = keystore_encrypt(key, password, params, err)) == NULL)
-		return -1;
-	if (secp_key_address(key, addr) == -1) {	/* checked above */
-		free(text);
-		ks_err(err, KEYSTORE_E_KEY, "not a valid private key");
-		return -1;
-	}
-	hex_encode(addr, 20, haddr, 0);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H-%M-%S", &tm);
-	if (snprintf(final, sizeof(final), "%s/UTC--%s.%09ldZ--%s", dir, stamp,
-	    ts.tv_nsec, haddr) >= (int)sizeof(final) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.keystore-tmp-XXXXXX", dir) >=
-	    (int)sizeof(tmp)) {
-		free(text);
-		ks_err(err, KEYSTORE_E_IO, "%s: path too long", dir);
-		return -1;
-	}
-	/* mkstemp creates the file 0600 whatever the umask. */
-	if ((fd = mkstemp(tmp)) == -1) {
-		ks_err(err, KEYSTORE_E_IO, "%s: cannot create a file: %s", dir,
-		    strerror(errno));
-		free(text);
-		return -1;
-	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, text, strlen(text)) == -1 ||
-	    fsync(fd) == -1) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		free(text);
-		ks_err(err, KEYSTORE_E_IO, "%s: %s", tmp, strerror(e));
-		return -1;
-	}
-	free(text);
-	if (close(fd) == -1) {
-		e = errno;
-		unlink(tmp);
-		ks_err(err, KEYSTORE_E_IO, "%s: %s", tmp, strerror(e));
-		return -1;
-	}
-	/*
-	 * link(2) fails rather than replace an existing key file. Where the
-	 * file system has no hard links, fall back to rename(2) after
-	 * checking the (nanosecond-stamped, so unique) name is free.
-	 */
-	if (link(tmp, final) == 0)
-		unlink(tmp);
-	else {
-		e = errno;
-		if (e == EPERM || e == EOPNOTSUPP || e == ENOSYS) {
-			if (access(final, F_OK) == 0)
-				e = EEXIST;
-			else if (rename(tmp, final) == 0)
-				e = 0;
-			else
-				e = errno;
-		}
-		if (e != 0) {
-			unlink(tmp);
-			ks_err(err, KEYSTORE_E_IO, "%s: %s", final,
-			    strerror(e));
-			return -1;
-		}
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	if (path != NULL && cap > 0)
-		snprintf(path, cap, "%s", final);
-	ks_ok(err);
-	return 0;
 }
 
 /* --- directories -------------------------------------------------------- */
@@ -878,7 +280,7 @@ keystore_list(const char *dir, struct keystore_entry **out, size_t *n,
 	if (nskipped != NULL)
 		*nskipped = 0;
 	if ((d = opendir(dir)) == NULL) {
-		ks_err(err, errno == ENOENT ? KEYSTORE_E_NOTFOUND :
+		keystore_err(err, errno == ENOENT ? KEYSTORE_E_NOTFOUND :
 		    KEYSTORE_E_IO, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -903,7 +305,7 @@ keystore_list(const char *dir, struct keystore_entry **out, size_t *n,
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
 				free(v);
 				closedir(d);
-				ks_err(err, KEYSTORE_E_INTERNAL,
+				keystore_err(err, KEYSTORE_E_INTERNAL,
 				    "out of memory");
 				return -1;
 			}
@@ -931,7 +333,7 @@ keystore_list(const char *dir, struct keystore_entry **out, size_t *n,
 	*n = cnt;
 	if (nskipped != NULL)
 		*nskipped = skipped;
-	ks_ok(err);
+	keystore_ok(err);
 	return 0;
 }
 
@@ -946,22 +348,23 @@ keystore_find(const char *dir, const char *which, char *path, size_t cap,
 
 	if (strchr(which, '/') != NULL) {
 		if (stat(which, &st) == -1) {
-			ks_err(err, KEYSTORE_E_NOTFOUND, "%s: %s", which,
+			keystore_err(err, KEYSTORE_E_NOTFOUND, "%s: %s", which,
 			    strerror(errno));
 			return -1;
 		}
 		snprintf(path, cap, "%s", which);
-		ks_ok(err);
+		keystore_ok(err);
 		return 0;
 	}
 	if (snprintf(path, cap, "%s/%s", dir, which) < (int)cap &&
 	    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-		ks_ok(err);
+		keystore_ok(err);
 		return 0;
 	}
 	if (wl != 42 || hex_decode(which, wl, want, sizeof(want), &dl) == -1 ||
 	    dl != 20) {
-		ks_err(err, KEYSTORE_E_NOTFOUND, "no key file %s in %s", which,
+		keystore_err(err, KEYSTORE_E_NOTFOUND, "no key file %s in %s",
+		    which,
 		    dir);
 		return -1;
 	}
@@ -975,16 +378,17 @@ keystore_find(const char *dir, const char *which, char *path, size_t cap,
 	}
 	free(v);
 	if (hits == 0) {
-		ks_err(err, KEYSTORE_E_NOTFOUND,
+		keystore_err(err, KEYSTORE_E_NOTFOUND,
 		    "no key file for address %s in %s", which, dir);
 		return -1;
 	}
 	if (hits > 1) {
-		ks_err(err, KEYSTORE_E_NOTFOUND, "%zu key files for address %s "
+		keystore_err(err, KEYSTORE_E_NOTFOUND,
+		    "%zu key files for address %s "
 		    "in %s; name the file instead", hits, which, dir);
 		return -1;
 	}
-	ks_ok(err);
+	keystore_ok(err);
 	return 0;
 }
 
@@ -996,21 +400,21 @@ keystore_read_password_file(const char *path, struct keystore_error *err)
 	char	*buf;
 	size_t	 len, i;
 
-	if ((buf = ks_slurp(path, KS_PASSWORD_MAX, 1, &len, err)) == NULL)
+	if ((buf = keystore_slurp(path, KS_PASSWORD_MAX, 1, &len, err)) == NULL)
 		return NULL;
 	for (i = 0; i < len && buf[i] != '\n'; i++)
 		;
 	if (i > 0 && buf[i - 1] == '\r')
 		i--;
 	if (memchr(buf, '\0', i) != NULL) {
-		ks_free_secret(buf, len);
-		ks_err(err, KEYSTORE_E_MALFORMED,
+		keystore_free_secret(buf, len);
+		keystore_err(err, KEYSTORE_E_MALFORMED,
 		    "%s: password contains a NUL byte", path);
 		return NULL;
 	}
 	explicit_bzero(buf + i, len - i);
 	buf[i] = '\0';
-	ks_ok(err);
+	keystore_ok(err);
 	return buf;
 }
 
@@ -1043,16 +447,17 @@ keystore_read_key_file(const char *path, uint8_t key[32],
 	int	 rc;
 
 	memset(key, 0, 32);
-	if ((buf = ks_slurp(path, 1024, 0, &len, err)) == NULL)
+	if ((buf = keystore_slurp(path, 1024, 0, &len, err)) == NULL)
 		return -1;
 	rc = ks_parse_key(buf, len, key);
-	ks_free_secret(buf, len);
+	keystore_free_secret(buf, len);
 	if (rc == -1) {
-		ks_err(err, KEYSTORE_E_KEY, "%s: not a private key (expected "
+		keystore_err(err, KEYSTORE_E_KEY,
+		    "%s: not a private key (expected "
 		    "64 hex digits of a valid secp256k1 key)", path);
 		return -1;
 	}
-	ks_ok(err);
+	keystore_ok(err);
 	return 0;
 }
 
@@ -1066,18 +471,19 @@ keystore_env_key(const char *var, uint8_t key[32], uint8_t addr[20],
 	if (var == NULL)
 		var = KEYSTORE_ENV_KEY;
 	if ((v = getenv(var)) == NULL || *v == '\0') {
-		ks_err(err, KEYSTORE_E_NOTFOUND, "%s is not set", var);
+		keystore_err(err, KEYSTORE_E_NOTFOUND, "%s is not set", var);
 		return -1;
 	}
 	if (ks_parse_key(v, strlen(v), key) == -1 ||
 	    secp_key_address(key, addr) == -1) {
 		explicit_bzero(key, 32);
-		ks_err(err, KEYSTORE_E_KEY, "%s does not hold a private key "
+		keystore_err(err, KEYSTORE_E_KEY,
+		    "%s does not hold a private key "
 		    "(expected 64 hex digits of a valid secp256k1 key)", var);
 		return -1;
 	}
 	log_warnx("signing key taken from the environment; keys in the "
 	    "environment are discouraged, use a keystore file var=%s", var);
-	ks_ok(err);
+	keystore_ok(err);
 	return 0;
 }
