@@ -163,7 +163,7 @@ struct txmgr_opts {
 struct txmgr_prep {
 	struct addr	 from;
 	uint8_t		 call[32];	/* digest of the call's arguments */
-	long long	 at_ms;		/* monotonic, when asked */
+	long long	 at_ms;		/* daemon_now_ms() when asked */
 	uint64_t	 head;		/* the chain head then */
 	uint64_t	 gas_limit;
 	u256		 gas_price;	/* type 0 */

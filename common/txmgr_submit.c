@@ -15,6 +15,7 @@
 
 #include "abi.h"
 #include "addr.h"
+#include "daemon.h"
 #include "db.h"
 #include "hex.h"
 #include "keccak.h"
@@ -486,15 +487,6 @@ intent_key(struct txmgr *tm, const struct txmgr_intent *in,
 	return ks;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The digest of what prepare's answers depend on: the call and its
  * gas and fee arguments. */
 static void
@@ -538,7 +530,7 @@ prep_usable(const struct txmgr_intent *in, const struct key_slot *ks,
 
 	if (p == NULL || !addr_eq(&p->from, &ks->addr))
 		return 0;
-	age = mono_ms() - p->at_ms;
+	age = daemon_now_ms() - p->at_ms;
 	if (age < 0 || age > TXMGR_PREP_MAX_AGE_MS)
 		return 0;
 	call_digest(in, d);
@@ -565,7 +557,7 @@ txmgr_prepare(struct txmgr *tm, const struct txmgr_intent *in,
 	    prepare(tm, in, &ks->addr, extra, nextra, out, err) == -1)
 		return -1;
 	out->from = ks->addr;
-	out->at_ms = mono_ms();
+	out->at_ms = daemon_now_ms();
 	call_digest(in, out->call);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "abi.h"
 #include "chain.h"
 #include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "keccak.h"
 #include "keystore.h"
@@ -381,7 +382,7 @@ warm_fresh(const struct live *l)
 
 	if (!l->warm)
 		return 0;
-	age = mono_us() / 1000 - l->warm_ms;
+	age = daemon_now_ms() - l->warm_ms;
 	return age >= 0 && age <= TXMGR_PREP_MAX_AGE_MS;
 }
 
@@ -567,7 +568,7 @@ live_warm(struct live *l, const struct live_swap *s)
 		goto out;
 	if (abi_decode_uint256(out, n, &l->warm_balance) == 0) {
 		l->warm_token = s->token_in;
-		l->warm_ms = mono_us() / 1000;
+		l->warm_ms = daemon_now_ms();
 		l->warm = 1;
 		l->warm_has_balance = 1;
 		rc = 0;
