@@ -153,6 +153,42 @@ stmt_prepare(struct db *d, int i, const char *name, const char *sql,
 	return ok ? 0 : -1;
 }
 
+/* The connection broke: mark it for reconnection, at once. */
+static void
+check_lost(struct db *d)
+{
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		d->up = 0;
+		d->next_try_ms = 0;	/* first reconnect is immediate */
+	}
+}
+
+/*
+ * r, the result of prepared statement i, failed because the statement
+ * is stale: 0A000 "cached plan must not change result type" (a
+ * migration altered a table) or 26000, gone (DISCARD ALL). Nothing ran.
+ * Then mark it to be prepared afresh, deallocate it when no transaction
+ * block is open, and return 1; else 0.
+ */
+static int
+stmt_stale(struct db *d, int i, const PGresult *r)
+{
+	const char	*st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	char		 dealloc[32];
+	PGresult	*x;
+
+	if (st == NULL || (strcmp(st, "0A000") != 0 &&
+	    strcmp(st, "26000") != 0))
+		return 0;
+	d->stmts[i].prepared = 0;
+	if (PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
+		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE bsc_%d", i);
+		x = PQexec(d->conn, dealloc);
+		PQclear(x);
+	}
+	return 1;
+}
+
 /*
  * Run sql: unnamed the first time, prepared from the second. Returns
  * libpq's result, failed ones included (NULL only without memory).
@@ -160,10 +196,9 @@ stmt_prepare(struct db *d, int i, const char *name, const char *sql,
 static PGresult *
 run(struct db *d, const char *sql, int nparams, const char *const *params)
 {
-	PGresult	*r, *x;
-	char		 name[16], dealloc[32];
-	const char	*st;
-	int		 i, seen, idle;
+	PGresult	*r;
+	char		 name[16];
+	int		 i, seen;
 
 	if ((i = stmt_slot(d, sql, &seen)) == -1 || !seen)
 		return PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
@@ -175,26 +210,13 @@ run(struct db *d, const char *sql, int nparams, const char *const *params)
 	    stmt_prepare(d, i, name, sql, nparams) == -1)
 		return PQexecParams(d->conn, sql, nparams, NULL, params, NULL,
 		    NULL, 0);
-	idle = PQtransactionStatus(d->conn) == PQTRANS_IDLE;
 	r = PQexecPrepared(d->conn, name, nparams, params, NULL, NULL, 0);
-	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	/*
-	 * 0A000: "cached plan must not change result type" (a migration
-	 * altered a table); 26000: the statement is gone (DISCARD ALL).
-	 * Either way nothing ran: prepare afresh, and run again at once
-	 * unless a transaction block was open (the error aborted it; the
-	 * caller rolls back and retries).
-	 */
-	if (st == NULL || (strcmp(st, "0A000") != 0 &&
-	    strcmp(st, "26000") != 0))
-		return r;
-	d->stmts[i].prepared = 0;
-	if (!idle)
-		return r;
-	snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", name);
-	x = PQexec(d->conn, dealloc);
-	PQclear(x);
-	if (stmt_prepare(d, i, name, sql, nparams) == -1)
+	/* A stale statement is run again at once, prepared afresh, unless
+	 * a transaction block was open (the error aborted it: the caller
+	 * rolls back and retries). */
+	if (!stmt_stale(d, i, r) ||
+	    PQtransactionStatus(d->conn) != PQTRANS_IDLE ||
+	    stmt_prepare(d, i, name, sql, nparams) == -1)
 		return r;
 	PQclear(r);
 	return PQexecPrepared(d->conn, name, nparams, params, NULL, NULL, 0);
@@ -342,11 +364,8 @@ db_query_raw(struct db *d, const char *sql, int nparams,
 		return NULL;
 	r = run(d, sql, nparams, params);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
-	    PQresultStatus(r) != PGRES_COMMAND_OK &&
-	    PQstatus(d->conn) != CONNECTION_OK) {
-		d->up = 0;
-		d->next_try_ms = 0;	/* first reconnect is immediate */
-	}
+	    PQresultStatus(r) != PGRES_COMMAND_OK)
+		check_lost(d);
 	return r;
 }
 
@@ -366,10 +385,7 @@ verdict(struct db *d, PGresult *r)
 	code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(d->sqlstate, sizeof(d->sqlstate), "%s", code ? code : "");
 	PQclear(r);
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		d->up = 0;
-		d->next_try_ms = 0;	/* first reconnect is immediate */
-	}
+	check_lost(d);
 	return NULL;
 }
 
@@ -405,10 +421,7 @@ db_send(struct db *d, const char *sql, int nparams, const char *const *params)
 	if (!ok) {
 		set_err(d, "query failed", PQerrorMessage(d->conn));
 		d->sqlstate[0] = '\0';
-		if (PQstatus(d->conn) != CONNECTION_OK) {
-			d->up = 0;
-			d->next_try_ms = 0;
-		}
+		check_lost(d);
 		return -1;
 	}
 	d->busy = 1;
@@ -419,7 +432,6 @@ PGresult *
 db_wait(struct db *d)
 {
 	PGresult	*r, *x;
-	const char	*st;
 
 	if (!d->busy) {
 		snprintf(d->err, sizeof(d->err), "nothing was sent");
@@ -430,21 +442,10 @@ db_wait(struct db *d)
 	r = PQgetResult(d->conn);
 	while ((x = PQgetResult(d->conn)) != NULL)
 		PQclear(x);
-	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	/* as in run(), but no second try: the parameters are gone. The
 	 * next run prepares afresh. */
-	if (d->sent >= 0 && st != NULL && (strcmp(st, "0A000") == 0 ||
-	    strcmp(st, "26000") == 0)) {
-		char	dealloc[32];
-
-		d->stmts[d->sent].prepared = 0;
-		if (PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
-			snprintf(dealloc, sizeof(dealloc), "DEALLOCATE bsc_%d",
-			    d->sent);
-			x = PQexec(d->conn, dealloc);
-			PQclear(x);
-		}
-	}
+	if (d->sent >= 0)
+		(void)stmt_stale(d, d->sent, r);
 	return verdict(d, r);
 }
 

@@ -102,13 +102,15 @@ level_same(const struct ledger_level_row *w, const struct ledger_level_row *x)
 
 /*
  * The level rows of g to write, as array literals (caller frees each):
- * those that differ from what lc says was written, and the levels in
- * force[0..nforce) whatever they say (NULL lc: every level). The full
- * new picture goes to lc->next, for levels_written. Returns 0 or -1.
+ * those that differ from what lc says was written (NULL lc: every
+ * level), and the levels of the orders o[0..no) whatever they say, for
+ * their rows' last_order_id. The full new picture goes to lc->next, for
+ * levels_written. Returns 0 or -1.
  */
 static int
 level_arrays(const struct grid *g, double price, struct ledger_levels *lc,
-    const int *force, int nforce, char **lv, char **px, char **ss, char **sq)
+    const struct ledger_grid_order *o, int no, char **lv, char **px,
+    char **ss, char **sq)
 {
 	size_t	 l1 = 0, l2 = 0, l3 = 0, l4 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
 	char	 num[32];
@@ -145,8 +147,8 @@ level_arrays(const struct grid *g, double price, struct ledger_levels *lc,
 			x.price[0] = '\0';
 		send = lc == NULL || i >= lc->n || x.price[0] == '\0' ||
 		    !level_same(&lc->rows[i], &x);
-		for (k = 0; !send && k < nforce; k++)
-			send = force[k] == i;
+		for (k = 0; !send && k < no; k++)
+			send = o[k].level == i;
 		if (lc != NULL)
 			lc->next[i] = x;
 		if (!send)
@@ -232,14 +234,11 @@ out:
 	return rc;
 }
 
-#define FORCE_MAX	64
-
 int
 ledger_place_grid_send(struct db *d, long long sid, const char *symbol,
     const char *mode, const struct grid *g, double price,
     struct ledger_levels *lc, struct ledger_grid_order *o, int n)
 {
-	int		 force[FORCE_MAX];
 	char		*a[9] = { NULL }, *lv = NULL, *px = NULL, *ss = NULL;
 	char		*sq = NULL, *state = NULL, ib[24], nb[16], num[U256_DEC_MAX];
 	size_t		 len[9] = { 0 }, cap[9] = { 0 };
@@ -288,10 +287,7 @@ ledger_place_grid_send(struct db *d, long long sid, const char *symbol,
 	}
 	for (k = 0; k < 9; k++)
 		strcat(a[k], "}");
-	for (i = 0, k = 0; i < n && k < FORCE_MAX; i++)
-		if (o[i].level >= 0)
-			force[k++] = o[i].level;
-	if (level_arrays(g, price, lc, force, k, &lv, &px, &ss, &sq) == -1 ||
+	if (level_arrays(g, price, lc, o, n, &lv, &px, &ss, &sq) == -1 ||
 	    (st = grid_state_to_json(g)) == NULL)
 		goto out;
 	state = cJSON_PrintUnformatted(st);

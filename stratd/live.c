@@ -342,6 +342,18 @@ live_poll(struct live *l, int *inflight)
 	return 0;
 }
 
+/* The read-only call of data to to, from the wallet (borrows both). */
+static void
+callmsg_of(const struct live *l, const struct addr *to,
+    const struct abi_buf *data, struct rpc_callmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->from = l->wallet.b;
+	m->to = to->b;
+	m->data = data->data;
+	m->datalen = data->len;
+}
+
 /* eth_call to on the latest block; *out malloc'd. */
 static int
 call(struct live *l, const struct addr *to, const struct abi_buf *data,
@@ -349,11 +361,7 @@ call(struct live *l, const struct addr *to, const struct abi_buf *data,
 {
 	struct rpc_callmsg	m;
 
-	memset(&m, 0, sizeof(m));
-	m.from = l->wallet.b;
-	m.to = to->b;
-	m.data = data->data;
-	m.datalen = data->len;
+	callmsg_of(l, to, data, &m);
 	return rpc_eth_call(l->rpc, &m, "latest", out, outlen, NULL);
 }
 
@@ -551,14 +559,10 @@ live_warm(struct live *l, const struct live_swap *s)
 		return -1;	/* an approval may be due: the submit's path */
 	/* the token balance rides in txmgr's batch: one round trip */
 	memset(&bo, 0, sizeof(bo));
-	memset(&m, 0, sizeof(m));
-	m.from = l->wallet.b;
-	m.to = s->token_in.b;
 	if (abi_call_balance_of(&bc, &l->wallet) == -1 ||
 	    swap_intent(l, s, &b, &in) == -1)
 		goto out;
-	m.data = bc.data;
-	m.datalen = bc.len;
+	callmsg_of(l, &s->token_in, &bc, &m);
 	if ((bo.params = p = rpc_callmsg_params(&m, "latest")) == NULL)
 		goto out;
 	bo.method = "eth_call";

@@ -412,6 +412,13 @@ START_TEST(paper_grid)
 	    "crossing_seq, ',' ORDER BY level) FROM grid_levels WHERE "
 	    "strategy_id = %ld", id);
 	ck_assert_str_eq(s, "0=0,1=1,2=3,3=3,4=1");
+	/* ... each crossed level linked to the order of its last crossing
+	 * (rows written only when they change: these must not lag) */
+	ck_assert_int_eq(tus_sql_long(&r.env, "SELECT count(*) FROM grid_levels "
+	    "l LEFT JOIN orders o ON o.strategy_id = l.strategy_id AND o.level "
+	    "= l.level AND o.crossing_seq = l.crossing_seq WHERE l.strategy_id "
+	    "= %ld AND l.crossing_seq > 0 AND (o.id IS NULL OR "
+	    "l.last_order_id IS DISTINCT FROM o.id)", id), 0);
 	tus_sql(&r.env, s, sizeof(s), "SELECT state->'levels'->2->>"
 	    "'crossing_seq' FROM strategies WHERE id = %ld", id);
 	ck_assert_str_eq(s, "3");
