@@ -5,6 +5,7 @@
  * database when it does not (ctl/route.c). Every change is written to the
  * audit log with the operator's name and reason.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,11 +133,31 @@ jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "-";
 }
 
+/* A number member, NAN when missing (a bad reply prints "nan", never
+ * crashes). */
+static double
+jnum(const cJSON *o, const char *k)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The reply of a create: the JSON, or the new id alone. */
+static void
+print_created(struct ctl *c, const cJSON *data)
+{
+	if (c->json)
+		ctl_print_json(data);
+	else
+		printf("%.0f\n", jnum(data, "id"));
+}
+
 static void
 print_strategy_line(const cJSON *s)
 {
 	printf("%-6.0f %-24.24s %-5s %-10s %-6s %-8s %s\n",
-	    cJSON_GetObjectItem(s, "id")->valuedouble, jstr(s, "name"),
+	    jnum(s, "id"), jstr(s, "name"),
 	    jstr(s, "type"), jstr(s, "symbol"), jstr(s, "mode"),
 	    jstr(s, "status"), jstr(s, "created_at"));
 }
@@ -152,7 +173,7 @@ print_status(const cJSON *s)
 	char		*params = cJSON_PrintUnformatted(cJSON_GetObjectItem(s,
 			    "params"));
 
-	printf("strategy %.0f: %s\n", cJSON_GetObjectItem(s, "id")->valuedouble,
+	printf("strategy %.0f: %s\n", jnum(s, "id"),
 	    jstr(s, "name"));
 	printf("  type: %s  symbol: %s  mode: %s\n", jstr(s, "type"),
 	    jstr(s, "symbol"), jstr(s, "mode"));
@@ -168,9 +189,9 @@ print_status(const cJSON *s)
 	    jstr(pnl, "pnl"), jstr(pnl, "realized"), jstr(pnl, "unrealized"),
 	    jstr(pnl, "fees"), jstr(pnl, "gas"));
 	printf("  trades: %.0f  round_trips: %.0f  errors: %.0f\n",
-	    cJSON_GetObjectItem(pnl, "trades")->valuedouble,
-	    cJSON_GetObjectItem(pnl, "round_trips")->valuedouble,
-	    cJSON_GetObjectItem(pnl, "errors")->valuedouble);
+	    jnum(pnl, "trades"),
+	    jnum(pnl, "round_trips"),
+	    jnum(pnl, "errors"));
 	if (cJSON_IsNumber(wr))
 		printf("  win_rate: %.2f%%\n", wr->valuedouble * 100.0);
 	else
@@ -180,7 +201,7 @@ print_status(const cJSON *s)
 	printf("  open conditional orders: %d\n", cJSON_GetArraySize(conds));
 	cJSON_ArrayForEach(o, conds)
 		printf("    %.0f %s %s trigger %s amount %s\n",
-		    cJSON_GetObjectItem(o, "id")->valuedouble, jstr(o, "kind"),
+		    jnum(o, "id"), jstr(o, "kind"),
 		    jstr(o, "symbol"), jstr(o, "trigger_price"),
 		    jstr(o, "amount"));
 }
@@ -221,13 +242,8 @@ s_create(struct ctl *c, int argc, char **argv)
 	cJSON_AddItemToObject(args, "params", p);
 	rc = ctl_stratd(c, "strategy.create", args, &data, &err, &local);
 	rc = report(c, "strategy create", args, NULL, rc, &err, local);
-	if (rc == CTL_EXIT_OK) {
-		if (c->json)
-			ctl_print_json(data);
-		else
-			printf("%.0f\n", cJSON_GetObjectItem(data,
-			    "id")->valuedouble);
-	}
+	if (rc == CTL_EXIT_OK)
+		print_created(c, data);
 	cJSON_Delete(data);
 	cJSON_Delete(args);
 	return rc;
@@ -414,7 +430,7 @@ s_conditional(struct ctl *c, int argc, char **argv)
 					snprintf(sb, sizeof(sb), "%.0f",
 					    st->valuedouble);
 				printf("%-6.0f %-8s %-10s %-12s %-14s %-26s %s\n",
-				    cJSON_GetObjectItem(o, "id")->valuedouble,
+				    jnum(o, "id"),
 				    sb, jstr(o, "symbol"), jstr(o, "kind"),
 				    jstr(o, "trigger_price"), jstr(o, "amount"),
 				    jstr(o, "status"));
@@ -452,13 +468,8 @@ s_conditional(struct ctl *c, int argc, char **argv)
 		    &local);
 		rc = report(c, "strategy conditional create", args, NULL, rc,
 		    &err, local);
-		if (rc == CTL_EXIT_OK) {
-			if (c->json)
-				ctl_print_json(data);
-			else
-				printf("%.0f\n", cJSON_GetObjectItem(data,
-				    "id")->valuedouble);
-		}
+		if (rc == CTL_EXIT_OK)
+			print_created(c, data);
 		cJSON_Delete(data);
 		cJSON_Delete(args);
 		return rc;
@@ -609,13 +620,10 @@ cmd_emergency(struct ctl *c, int argc, char **argv)
 			printf("EMERGENCY STOP in force: %.0f strategies stopped, "
 			    "%.0f conditional orders and %.0f unsent orders "
 			    "cancelled; %.0f orders already sent are in flight\n",
-			    cJSON_GetObjectItem(data,
-			    "strategies_stopped")->valuedouble,
-			    cJSON_GetObjectItem(data,
-			    "conditional_cancelled")->valuedouble,
-			    cJSON_GetObjectItem(data,
-			    "orders_cancelled")->valuedouble,
-			    cJSON_GetObjectItem(data, "in_flight")->valuedouble);
+			    jnum(data, "strategies_stopped"),
+			    jnum(data, "conditional_cancelled"),
+			    jnum(data, "orders_cancelled"),
+			    jnum(data, "in_flight"));
 	}
 	cJSON_Delete(data);
 	cJSON_Delete(args);
